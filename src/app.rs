@@ -1,0 +1,332 @@
+//! Wiring: [`App::build`] connects source → enrich → sink and the HTTP
+//! server and reports the addresses it bound; [`App::run`] runs until the
+//! token is cancelled, then shuts down in order: stop reading → finish
+//! in-flight work → flush the producer → commit offsets.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::types::RDKafkaErrorCode;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{is_secret_key, Config};
+use crate::embedded::EmbeddedBroker;
+use crate::enrich::Enricher;
+use crate::error::{Error, Result};
+use crate::http::{self, HttpState, Readiness};
+use crate::pipeline::{self, Stage};
+use crate::sink::Sink;
+use crate::source::{Revoked, Source};
+use crate::telemetry::Metrics;
+use crate::workers::WorkerPool;
+
+/// How often the producer's reach to the cluster is probed.
+const PROBE_INTERVAL: Duration = Duration::from_secs(5);
+
+pub struct App {
+    config: Config,
+    bootstrap: String,
+    http_addr: SocketAddr,
+    listener: TcpListener,
+    stage: Arc<Stage>,
+    revoked: Revoked,
+    readiness: Arc<Readiness>,
+    http_state: HttpState,
+    // Declared last: dropped after the clients that talk to it.
+    embedded: Option<EmbeddedBroker>,
+}
+
+/// Loads the enrichment engine the config asks for.
+pub fn load_enricher(config: &Config) -> Result<Enricher> {
+    Ok(match config.data_dir() {
+        Some(dir) => Enricher::from_dir(&dir)?,
+        None => Enricher::embedded()?,
+    })
+}
+
+impl App {
+    pub async fn build(config: Config) -> Result<App> {
+        let metrics = Metrics::new();
+        let started = std::time::Instant::now();
+        let enricher = Arc::new(load_enricher(&config)?);
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "enrichment data loaded"
+        );
+        let pool = WorkerPool::new(config.workers())?;
+        let k = &config.kafka;
+
+        let embedded = match config.external_brokers() {
+            Some(_) => None,
+            None => {
+                let topics = [&k.input_topic, &k.output_topic, &k.dlq_topic]
+                    .map(|t| (t.as_str(), k.topic_partitions));
+                let broker = EmbeddedBroker::start(k.embedded_brokers, &topics)?;
+                tracing::info!(
+                    bootstrap = broker.bootstrap_servers(),
+                    topics = ?[&k.input_topic, &k.output_topic, &k.dlq_topic],
+                    "embedded Kafka broker started (in-memory; set kafka.brokers to use a cluster)"
+                );
+                Some(broker)
+            }
+        };
+        let bootstrap = match (&embedded, config.external_brokers()) {
+            (Some(b), _) => b.bootstrap_servers().to_owned(),
+            (None, Some(b)) => b.to_owned(),
+            (None, None) => unreachable!("either embedded or external"),
+        };
+        if embedded.is_none() && k.create_topics {
+            ensure_topics(&config, &bootstrap).await?;
+        }
+        log_client_settings(&config);
+
+        let sink = Sink::new(&config, &bootstrap, metrics.clone())?;
+        let (source, revoked) = Source::subscribe(&config, &bootstrap, metrics.clone())?;
+        let source = Arc::new(source);
+        let readiness = Arc::new(Readiness::new(
+            Some(source.membership()),
+            Duration::from_secs(k.broker_unreachable_secs),
+        ));
+
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.http.listen,
+                source,
+            })?;
+        let http_addr = listener.local_addr()?;
+        tracing::info!(addr = %http_addr, "http listening (/metrics, /healthz, /readyz, POST /v1/enrich)");
+
+        let http_state = HttpState {
+            metrics: metrics.clone(),
+            enricher: enricher.clone(),
+            pool: pool.clone(),
+            readiness: readiness.clone(),
+            max_body_bytes: config.http.max_body_bytes,
+            max_message_bytes: config.pipeline.max_message_bytes,
+        };
+        let stage = Arc::new(Stage {
+            source,
+            sink,
+            enricher,
+            pool,
+            metrics,
+            max_message_bytes: config.pipeline.max_message_bytes,
+        });
+        Ok(App {
+            config,
+            bootstrap,
+            http_addr,
+            listener,
+            stage,
+            revoked,
+            readiness,
+            http_state,
+            embedded,
+        })
+    }
+
+    /// Where the HTTP server listens (the real port when configured as 0).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// The Kafka bootstrap servers in use (the embedded broker's address
+    /// when no cluster was configured).
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Runs until `token` is cancelled, then shuts down within the grace
+    /// period. `Err` when the grace period ran out before the end.
+    pub async fn run(self, token: CancellationToken) -> Result<()> {
+        let App {
+            config,
+            listener,
+            stage,
+            revoked,
+            readiness,
+            http_state,
+            embedded,
+            ..
+        } = self;
+
+        let http_token = token.clone();
+        let server = tokio::spawn(async move {
+            let app = http::router(http_state);
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(http_token.cancelled_owned())
+                .await
+            {
+                tracing::error!(error = %e, "http server failed");
+            }
+        });
+        let probe = tokio::spawn(probe_broker(
+            stage.clone(),
+            readiness.clone(),
+            token.clone(),
+        ));
+        let pipeline = tokio::spawn(pipeline::run(
+            stage.clone(),
+            config.pipeline.max_in_flight,
+            revoked,
+            token.clone(),
+        ));
+
+        token.cancelled().await;
+        readiness.stopping();
+        let grace = config.shutdown_grace();
+        let deadline = tokio::time::Instant::now() + grace;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "stopping: finishing in-flight messages"
+        );
+
+        let drained = tokio::time::timeout_at(deadline, pipeline).await.is_ok();
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let flush_stage = stage.clone();
+        let flushed = tokio::task::spawn_blocking(move || flush_stage.sink.flush(remaining))
+            .await
+            .map_err(|e| Error::Shutdown(e.to_string()))?;
+        let commit_stage = stage.clone();
+        let committed = tokio::task::spawn_blocking(move || commit_stage.source.commit())
+            .await
+            .map_err(|e| Error::Shutdown(e.to_string()))?;
+        probe.abort();
+        let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+        drop(stage);
+        drop(embedded);
+
+        match (drained, flushed, committed) {
+            (true, Ok(()), Ok(())) => {
+                tracing::info!(
+                    "stopped cleanly: all in-flight messages acknowledged and committed"
+                );
+                Ok(())
+            }
+            (drained, flushed, committed) => {
+                let mut why = Vec::new();
+                if !drained {
+                    why.push(format!(
+                        "in-flight messages not finished within {}s",
+                        grace.as_secs()
+                    ));
+                }
+                if let Err(e) = flushed {
+                    why.push(e.to_string());
+                }
+                if let Err(e) = committed {
+                    why.push(e.to_string());
+                }
+                Err(Error::Shutdown(format!(
+                    "{}; unacknowledged messages will be re-read on restart",
+                    why.join("; ")
+                )))
+            }
+        }
+    }
+}
+
+/// Marks the broker reachable whenever a metadata request succeeds, and
+/// samples the producer queue.
+async fn probe_broker(stage: Arc<Stage>, readiness: Arc<Readiness>, token: CancellationToken) {
+    let mut interval = tokio::time::interval(PROBE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = interval.tick() => {}
+        }
+        let s = stage.clone();
+        let ok = tokio::task::spawn_blocking(move || s.sink.probe(Duration::from_secs(3)))
+            .await
+            .unwrap_or(false);
+        if ok {
+            readiness.broker_answered();
+        } else {
+            tracing::warn!("no broker answered a metadata request");
+        }
+        stage
+            .metrics
+            .producer_queue
+            .set(stage.sink.queue_len() as i64);
+    }
+}
+
+/// Creates the three topics on an external cluster when asked to.
+async fn ensure_topics(config: &Config, bootstrap: &str) -> Result<()> {
+    let k = &config.kafka;
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", bootstrap);
+    for (key, value) in &k.common {
+        cc.set(key, value.to_string());
+    }
+    let admin: AdminClient<DefaultClientContext> =
+        cc.create().map_err(Error::kafka("creating admin client"))?;
+    let topics: Vec<NewTopic> = [&k.input_topic, &k.output_topic, &k.dlq_topic]
+        .into_iter()
+        .map(|t| {
+            NewTopic::new(
+                t,
+                k.topic_partitions,
+                TopicReplication::Fixed(k.replication_factor),
+            )
+        })
+        .collect();
+    let results = admin
+        .create_topics(
+            &topics,
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
+        )
+        .await
+        .map_err(Error::kafka("creating topics"))?;
+    for result in results {
+        match result {
+            Ok(topic) => tracing::info!(topic, "topic created"),
+            Err((topic, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                tracing::debug!(topic, "topic exists")
+            }
+            Err((topic, code)) => {
+                return Err(Error::Kafka {
+                    context: "creating topics",
+                    source: rdkafka::error::KafkaError::AdminOp(code),
+                })
+                .inspect_err(|_| tracing::error!(topic, ?code, "cannot create topic"))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Logs which librdkafka settings were passed through — keys only for
+/// secrets, never their values.
+fn log_client_settings(config: &Config) {
+    let k = &config.kafka;
+    let shown: Vec<String> = k
+        .common
+        .iter()
+        .chain(&k.consumer)
+        .chain(&k.producer)
+        .map(|(key, v)| {
+            if is_secret_key(key) {
+                format!("{key}=<redacted>")
+            } else {
+                format!("{key}={v}")
+            }
+        })
+        .collect();
+    tracing::info!(
+        input = %k.input_topic,
+        output = %k.output_topic,
+        dlq = %k.dlq_topic,
+        group = %k.group_id,
+        librdkafka = ?shown,
+        max_in_flight = config.pipeline.max_in_flight,
+        workers = config.workers(),
+        "kafka clients configured"
+    );
+}

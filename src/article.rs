@@ -1,0 +1,481 @@
+//! The two shapes a message takes: the [`RawArticle`] that scrapers publish
+//! and the [`EnrichedRecord`] that tradewire emits (contract:
+//! `enrichment-spec.md` §1 and §2).
+//!
+//! Parsing happens once, here. [`Article::parse`] either returns an article
+//! that later stages can trust (it has text or a URL, a stable id, a parsed
+//! date) or a [`Poison`] that says exactly why the payload was rejected; the
+//! caller dead-letters the latter. Later stages never re-check.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::html;
+
+/// Output schema tag (`enrichment-spec.md` §2).
+pub const SCHEMA: &str = "tradewire.enriched.v1";
+
+/// Why a payload cannot be enriched. Each kind is a dead-letter reason and a
+/// metric label, so the set is small and fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoisonKind {
+    /// The payload is larger than `max_message_bytes`.
+    TooLarge,
+    /// The payload is not UTF-8.
+    InvalidUtf8,
+    /// The payload is not a JSON object.
+    InvalidJson,
+    /// A known field has the wrong type or format.
+    InvalidField,
+    /// Neither `body` nor `url` is present.
+    MissingContent,
+    /// The article parsed but enrichment failed.
+    EnrichFailed,
+}
+
+impl PoisonKind {
+    pub const ALL: [PoisonKind; 6] = [
+        PoisonKind::TooLarge,
+        PoisonKind::InvalidUtf8,
+        PoisonKind::InvalidJson,
+        PoisonKind::InvalidField,
+        PoisonKind::MissingContent,
+        PoisonKind::EnrichFailed,
+    ];
+
+    /// Stable machine-readable name (dead-letter header, metric label).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoisonKind::TooLarge => "too_large",
+            PoisonKind::InvalidUtf8 => "invalid_utf8",
+            PoisonKind::InvalidJson => "invalid_json",
+            PoisonKind::InvalidField => "invalid_field",
+            PoisonKind::MissingContent => "missing_content",
+            PoisonKind::EnrichFailed => "enrich_failed",
+        }
+    }
+}
+
+impl fmt::Display for PoisonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A payload that cannot become an article, with a reason a person can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {reason}")]
+pub struct Poison {
+    pub kind: PoisonKind,
+    pub reason: String,
+}
+
+impl Poison {
+    pub fn new(kind: PoisonKind, reason: impl Into<String>) -> Self {
+        Poison {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The raw article exactly as the wire carries it (spec §1). Unknown fields
+/// are ignored; `null` is the same as absent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RawArticle {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// A well-formed article: the only input the enrich stage accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// The scraper's id, or a stable hash of `url` (else `title` + `body`).
+    pub id: String,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    /// Plain text (HTML already reduced); `None` for a URL-only article.
+    pub body: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The caller's BCP 47 hint, if any.
+    pub language: Option<String>,
+}
+
+impl Article {
+    /// Parses one payload, enforcing the size limit first so an oversized
+    /// message is never decoded.
+    pub fn parse(payload: &[u8], max_bytes: usize) -> Result<Article, Poison> {
+        if payload.len() > max_bytes {
+            return Err(Poison::new(
+                PoisonKind::TooLarge,
+                format!(
+                    "payload is {} bytes, over the {max_bytes}-byte limit",
+                    payload.len()
+                ),
+            ));
+        }
+        let text = std::str::from_utf8(payload).map_err(|e| {
+            Poison::new(
+                PoisonKind::InvalidUtf8,
+                format!("payload is not UTF-8: {e}"),
+            )
+        })?;
+        Article::parse_str(text)
+    }
+
+    /// Parses one JSON document that is already known to be text.
+    pub fn parse_str(text: &str) -> Result<Article, Poison> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Poison::new(PoisonKind::InvalidJson, format!("not JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Poison::new(
+                PoisonKind::InvalidJson,
+                format!("expected a JSON object, got {}", json_type(&value)),
+            ));
+        }
+        let raw: RawArticle = serde_json::from_value(value)
+            .map_err(|e| Poison::new(PoisonKind::InvalidField, e.to_string()))?;
+        Article::try_from(raw)
+    }
+
+    /// The text that enrichment analyses and that mention offsets index:
+    /// `title + "\n\n" + body`, or whichever of the two exists.
+    pub fn analysed_text(&self) -> String {
+        match (non_empty(&self.title), non_empty(&self.body)) {
+            (Some(t), Some(b)) => format!("{t}\n\n{b}"),
+            (Some(t), None) => t.to_owned(),
+            (None, Some(b)) => b.to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl TryFrom<RawArticle> for Article {
+    type Error = Poison;
+
+    fn try_from(raw: RawArticle) -> Result<Article, Poison> {
+        let body = raw
+            .body
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| html::reduce_if_markup(&b));
+        let url = raw.url.filter(|u| !u.trim().is_empty());
+        if body.is_none() && url.is_none() {
+            return Err(Poison::new(
+                PoisonKind::MissingContent,
+                "article has neither a non-empty `body` nor a `url`",
+            ));
+        }
+        let published_at = match raw.published_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(parse_timestamp(s).ok_or_else(|| {
+                Poison::new(
+                    PoisonKind::InvalidField,
+                    format!("published_at {s:?} is not an RFC 3339 timestamp or a date"),
+                )
+            })?),
+        };
+        let title = raw.title.filter(|t| !t.trim().is_empty());
+        let id = match raw.id.filter(|i| !i.trim().is_empty()) {
+            Some(id) => id,
+            None => derive_id(url.as_deref(), title.as_deref(), body.as_deref()),
+        };
+        Ok(Article {
+            id,
+            source: raw.source,
+            url,
+            title,
+            body,
+            published_at,
+            language: raw.language.filter(|l| !l.trim().is_empty()),
+        })
+    }
+}
+
+/// A stable id for an article that came without one: the hash of its URL,
+/// else of its title and body, so a re-scraped article keeps its key.
+fn derive_id(url: Option<&str>, title: Option<&str>, body: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    match url {
+        Some(u) => {
+            h.update(b"url\0");
+            h.update(u.trim().as_bytes());
+        }
+        None => {
+            h.update(b"text\0");
+            h.update(title.unwrap_or("").as_bytes());
+            h.update(b"\0");
+            h.update(body.unwrap_or("").as_bytes());
+        }
+    }
+    let digest = h.finalize();
+    let mut id = String::with_capacity(35);
+    id.push_str("tw-");
+    for b in &digest[..16] {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}
+
+fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The enriched record (spec §2), published with key = `id`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnrichedRecord {
+    pub schema: String,
+    pub id: String,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub published_at: Option<String>,
+    pub language: String,
+    pub trade_policy: TradePolicy,
+    pub sentiment: Sentiment,
+    pub entities: Vec<Entity>,
+    pub tariff_measures: Vec<TariffMeasure>,
+    pub deadlines: Vec<Deadline>,
+    pub enricher: EnricherInfo,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TradePolicy {
+    pub relevant: bool,
+    /// Confidence in [0, 1].
+    pub score: f32,
+    /// From the spec's topic vocabulary.
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    Positive,
+    #[default]
+    Neutral,
+    Negative,
+}
+
+impl SentimentLabel {
+    pub const ALL: [SentimentLabel; 3] = [
+        SentimentLabel::Positive,
+        SentimentLabel::Neutral,
+        SentimentLabel::Negative,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentimentLabel::Positive => "positive",
+            SentimentLabel::Neutral => "neutral",
+            SentimentLabel::Negative => "negative",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Sentiment {
+    pub label: SentimentLabel,
+    /// Tone toward trade relations, in [-1, 1].
+    pub score: f32,
+    /// Share of positive evidence, in [0, 1].
+    pub positive: f32,
+    /// Share of negative evidence, in [0, 1].
+    pub negative: f32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Country,
+    Bloc,
+    Person,
+    Organization,
+    Location,
+    Instrument,
+    Commodity,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 7] = [
+        EntityKind::Country,
+        EntityKind::Bloc,
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Location,
+        EntityKind::Instrument,
+        EntityKind::Commodity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Country => "country",
+            EntityKind::Bloc => "bloc",
+            EntityKind::Person => "person",
+            EntityKind::Organization => "organization",
+            EntityKind::Location => "location",
+            EntityKind::Instrument => "instrument",
+            EntityKind::Commodity => "commodity",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entity {
+    pub id: String,
+    pub kind: EntityKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Country id (`country:XX`) a person or organisation belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub count: u32,
+    pub mentions: Vec<Mention>,
+    /// Tone of the sentences that mention the entity, in [-1, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<f32>,
+}
+
+/// A span of the analysed text, in Unicode scalar (char) offsets.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Mention {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TariffMeasure {
+    /// Country or bloc id.
+    pub imposer: String,
+    /// Country or bloc id; `None` for a tariff on all countries.
+    pub target: Option<String>,
+    pub rate_percent: f64,
+    /// Commodity ids the rate applies to, when stated.
+    pub goods: Vec<String>,
+    /// The sentence or clause the measure was read from.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Deadline {
+    /// ISO date, `YYYY-MM-DD`.
+    pub date: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnricherInfo {
+    pub version: String,
+    pub duration_us: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(payload: &[u8]) -> PoisonKind {
+        Article::parse(payload, 1024).unwrap_err().kind
+    }
+
+    #[test]
+    fn each_kind_of_bad_payload_gets_its_own_reason() {
+        assert_eq!(kind_of(&[b'{', 0xff, b'}']), PoisonKind::InvalidUtf8);
+        assert_eq!(kind_of(b"{\"title\": "), PoisonKind::InvalidJson);
+        assert_eq!(kind_of(b"[1, 2]"), PoisonKind::InvalidJson);
+        assert_eq!(kind_of(b"{\"body\": 42}"), PoisonKind::InvalidField);
+        assert_eq!(
+            kind_of(b"{\"title\": \"only a title\"}"),
+            PoisonKind::MissingContent
+        );
+        assert_eq!(
+            kind_of(b"{\"body\": \"x\", \"published_at\": \"last Tuesday\"}"),
+            PoisonKind::InvalidField
+        );
+        assert_eq!(kind_of(&[b' '; 2000]), PoisonKind::TooLarge);
+    }
+
+    #[test]
+    fn unknown_fields_and_nulls_are_ignored() {
+        let a = Article::parse(
+            br#"{"id":"a1","body":"Tariffs rose.","shares":17,"title":null,"extra":{"x":1}}"#,
+            1024,
+        )
+        .unwrap();
+        assert_eq!(a.id, "a1");
+        assert_eq!(a.title, None);
+        assert_eq!(a.analysed_text(), "Tariffs rose.");
+    }
+
+    #[test]
+    fn missing_id_is_derived_from_url_and_stable() {
+        let one = Article::parse(br#"{"url":"https://example.com/a","title":"A"}"#, 1024).unwrap();
+        let two = Article::parse(br#"{"url":"https://example.com/a","body":"B"}"#, 1024).unwrap();
+        let other = Article::parse(br#"{"url":"https://example.com/b"}"#, 1024).unwrap();
+        assert_eq!(one.id, two.id);
+        assert_ne!(one.id, other.id);
+        assert!(one.id.starts_with("tw-") && one.id.len() == 35);
+    }
+
+    #[test]
+    fn analysed_text_joins_title_and_body() {
+        let a = Article::parse(
+            br#"{"title":"T","body":"B","published_at":"2025-07-29T09:00:00+02:00"}"#,
+            1024,
+        )
+        .unwrap();
+        assert_eq!(a.analysed_text(), "T\n\nB");
+        assert_eq!(
+            a.published_at.unwrap().to_rfc3339(),
+            "2025-07-29T07:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn html_body_is_reduced_to_text() {
+        let a = Article::parse(
+            br#"{"body":"<p>Tariffs <b>rose</b>.</p><p>Again.</p>"}"#,
+            1024,
+        )
+        .unwrap();
+        assert_eq!(a.body.as_deref(), Some("Tariffs rose.\n\nAgain."));
+    }
+}

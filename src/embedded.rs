@@ -1,0 +1,135 @@
+//! The embedded broker: librdkafka's in-process mock cluster, so that
+//! `cargo run` works with no Kafka installed. It speaks the Kafka protocol on
+//! 127.0.0.1, so outside clients (kcat) can use it too. It keeps data in
+//! memory only; use a real cluster for anything that must survive a restart.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rdkafka::mocking::MockCluster;
+
+use crate::error::{Error, Result};
+
+enum Command {
+    CreateTopic {
+        name: String,
+        partitions: i32,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+    BrokerDown {
+        id: i32,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+    BrokerUp {
+        id: i32,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+}
+
+/// A running mock cluster. Dropping it stops the cluster.
+pub struct EmbeddedBroker {
+    bootstrap: String,
+    commands: Option<mpsc::Sender<Command>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EmbeddedBroker {
+    /// Starts `brokers` mock brokers and creates each `(topic, partitions)`.
+    pub fn start(brokers: i32, topics: &[(&str, i32)]) -> Result<EmbeddedBroker> {
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<String, String>>();
+        let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
+        // The mock cluster handle is not Send: it lives on its own thread,
+        // which serves commands until the handle is dropped.
+        let thread = std::thread::Builder::new()
+            .name("tradewire-embedded-kafka".into())
+            .spawn(move || {
+                let cluster = match MockCluster::new(brokers) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
+                for command in cmd_rx {
+                    match command {
+                        Command::CreateTopic {
+                            name,
+                            partitions,
+                            done,
+                        } => {
+                            let r = cluster.create_topic(&name, partitions, 1);
+                            let _ = done.send(r.map_err(|e| format!("creating topic {name}: {e}")));
+                        }
+                        Command::BrokerDown { id, done } => {
+                            let _ = done.send(cluster.broker_down(id).map_err(|e| e.to_string()));
+                        }
+                        Command::BrokerUp { id, done } => {
+                            let _ = done.send(cluster.broker_up(id).map_err(|e| e.to_string()));
+                        }
+                    }
+                }
+                drop(cluster);
+            })
+            .map_err(|e| Error::Embedded(e.to_string()))?;
+        let bootstrap = ready_rx
+            .recv()
+            .map_err(|_| Error::Embedded("mock cluster thread exited".into()))?
+            .map_err(Error::Embedded)?;
+        let broker = EmbeddedBroker {
+            bootstrap,
+            commands: Some(cmd_tx),
+            thread: Some(thread),
+        };
+        for (topic, partitions) in topics {
+            broker.create_topic(topic, *partitions)?;
+        }
+        Ok(broker)
+    }
+
+    /// `127.0.0.1:PORT[,…]`, for clients.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
+    pub fn create_topic(&self, name: &str, partitions: i32) -> Result<()> {
+        self.call(|done| Command::CreateTopic {
+            name: name.to_owned(),
+            partitions,
+            done,
+        })
+    }
+
+    /// Takes broker `id` (1-based) offline: connections to it fail.
+    pub fn broker_down(&self, id: i32) -> Result<()> {
+        self.call(|done| Command::BrokerDown { id, done })
+    }
+
+    pub fn broker_up(&self, id: i32) -> Result<()> {
+        self.call(|done| Command::BrokerUp { id, done })
+    }
+
+    fn call(
+        &self,
+        command: impl FnOnce(mpsc::Sender<Result<(), String>>) -> Command,
+    ) -> Result<()> {
+        let (done, result) = mpsc::channel();
+        self.commands
+            .as_ref()
+            .and_then(|c| c.send(command(done)).ok())
+            .ok_or_else(|| Error::Embedded("mock cluster stopped".into()))?;
+        result
+            .recv()
+            .map_err(|_| Error::Embedded("mock cluster stopped".into()))?
+            .map_err(Error::Embedded)
+    }
+}
+
+impl Drop for EmbeddedBroker {
+    fn drop(&mut self) {
+        drop(self.commands.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The path between source and sink: one ordered lane per input partition.
+//!
+//! The consumer loop takes an in-flight permit (the memory bound: at the
+//! cap it stops reading until acknowledgements free room), reads a message
+//! and hands it to its partition's lane. A lane runs parsing + enrichment on
+//! the worker pool (many at once), but sends the results to the sink in
+//! input order and acknowledges input offsets in that same order, each only
+//! after the broker acknowledged the record or dead letter it produced.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use futures::stream::{FuturesOrdered, StreamExt};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::article::{Article, EnrichedRecord, Poison, PoisonKind};
+use crate::enrich::Enricher;
+use crate::sink::{Delivered, Outbound, Sink};
+use crate::source::{InputMessage, Revoked, Source};
+use crate::telemetry::Metrics;
+use crate::workers::WorkerPool;
+
+/// Parses and enriches one payload: the single code path behind the Kafka
+/// pipeline, `tradewire enrich` and `POST /v1/enrich`.
+pub fn enrich_payload(
+    enricher: &Enricher,
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<EnrichedRecord, Poison> {
+    let article = Article::parse(payload, max_bytes)?;
+    Ok(enricher.enrich(&article))
+}
+
+/// Everything a lane needs, shared by all lanes.
+pub struct Stage {
+    pub source: Arc<Source>,
+    pub sink: Arc<Sink>,
+    pub enricher: Arc<Enricher>,
+    pub pool: WorkerPool,
+    pub metrics: Metrics,
+    pub max_message_bytes: usize,
+}
+
+struct Job {
+    input: Arc<InputMessage>,
+    _permit: OwnedSemaphorePermit,
+    span: tracing::Span,
+}
+
+/// Reads until `token` is cancelled, then lets every lane drain. Returns
+/// when all in-flight messages are acknowledged (or their lanes gave up
+/// because the producer shut down).
+pub async fn run(
+    stage: Arc<Stage>,
+    max_in_flight: usize,
+    mut revoked: Revoked,
+    token: CancellationToken,
+) {
+    let permits = Arc::new(Semaphore::new(max_in_flight));
+    let mut lanes: HashMap<(String, i32), mpsc::UnboundedSender<Job>> = HashMap::new();
+    let mut lane_tasks = JoinSet::new();
+
+    'read: loop {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                stage.metrics.backpressure_waits.inc();
+                tracing::debug!(max_in_flight, "in-flight cap reached; pausing consumption");
+                tokio::select! {
+                    _ = token.cancelled() => break 'read,
+                    p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
+                }
+            }
+        };
+        let input = loop {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => break 'read,
+                Some(gone) = revoked.recv() => {
+                    // Closing a lane's channel lets it finish what it has.
+                    for tp in gone {
+                        lanes.remove(&tp);
+                    }
+                }
+                msg = stage.source.recv() => match msg {
+                    Ok(m) => break m,
+                    Err(e) => {
+                        stage.metrics.consume_errors.inc();
+                        tracing::warn!(error = %e, "consume failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                },
+            }
+        };
+        stage.metrics.consumed.inc();
+        stage.metrics.in_flight.inc();
+        let span = tracing::info_span!(
+            "message",
+            topic = %input.topic,
+            partition = input.partition,
+            offset = input.offset,
+            article_id = tracing::field::Empty,
+        );
+        let key = (input.topic.clone(), input.partition);
+        let job = Job {
+            input: Arc::new(input),
+            _permit: permit,
+            span,
+        };
+        let lane = lanes.entry(key).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            lane_tasks.spawn(lane(stage.clone(), rx));
+            tx
+        });
+        if let Err(mpsc::error::SendError(job)) = lane.send(job) {
+            // The lane ended (it cannot while its sender lives); never drop
+            // a message silently.
+            tracing::error!(
+                offset = job.input.offset,
+                "lane closed unexpectedly; message will be re-read"
+            );
+        }
+    }
+    drop(lanes);
+    while lane_tasks.join_next().await.is_some() {}
+}
+
+/// One partition's ordered lane.
+async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    let mut enriching = FuturesOrdered::new();
+    let mut acks = FuturesOrdered::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            job = jobs.recv(), if open => match job {
+                Some(job) => enriching.push_back(enrich(stage.clone(), job)),
+                None => open = false,
+            },
+            Some((job, out)) = enriching.next() => {
+                let ack = stage.sink.send(job.input.clone(), out).instrument(job.span.clone()).await;
+                acks.push_back(async move { (job, ack.await) });
+            }
+            Some((job, delivered)) = acks.next() => finish(&stage, job, delivered),
+            else => break,
+        }
+    }
+}
+
+/// Parse + enrich + serialise on the worker pool.
+async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Outbound) {
+    let payload_stage = stage.clone();
+    let input = job.input.clone();
+    let started = Instant::now();
+    let result = stage
+        .pool
+        .run(move || {
+            let s = &payload_stage;
+            enrich_payload(&s.enricher, &input.payload, s.max_message_bytes).map(|record| {
+                s.metrics.record_enriched(&record);
+                let payload = serde_json::to_vec(&record).expect("a record always serialises");
+                (record.id, payload)
+            })
+        })
+        .await;
+    stage
+        .metrics
+        .enrich_seconds
+        .observe(started.elapsed().as_secs_f64());
+    let out = match result {
+        Ok(Ok((key, payload))) => {
+            job.span.record("article_id", key.as_str());
+            Outbound::Record { key, payload }
+        }
+        Ok(Err(poison)) => {
+            job.span.in_scope(
+                || tracing::warn!(kind = %poison.kind, reason = %poison.reason, "poison message"),
+            );
+            Outbound::DeadLetter { poison }
+        }
+        Err(panic) => {
+            job.span
+                .in_scope(|| tracing::error!(reason = %panic, "enrichment failed"));
+            Outbound::DeadLetter {
+                poison: Poison::new(PoisonKind::EnrichFailed, panic),
+            }
+        }
+    };
+    (job, out)
+}
+
+/// After the broker's ack: count, and store the input offset.
+fn finish(stage: &Stage, job: Job, delivered: Result<Delivered, String>) {
+    let _enter = job.span.enter();
+    match delivered {
+        Ok(Delivered::Output) => stage.metrics.produced.inc(),
+        Ok(Delivered::DeadLetter(kind)) => stage
+            .metrics
+            .dead_lettered
+            .with_label_values(&[kind.as_str()])
+            .inc(),
+        Err(e) => {
+            // Not acknowledged: leave the offset unstored; the message is
+            // re-read after a restart or rebalance.
+            tracing::warn!(error = %e, "not acknowledged; offset left uncommitted");
+            stage.metrics.in_flight.dec();
+            return;
+        }
+    }
+    stage.source.ack(&job.input);
+    stage.metrics.in_flight.dec();
+    if let Some(ts) = job.input.timestamp_ms {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(ts);
+        stage
+            .metrics
+            .end_to_end_seconds
+            .observe((now_ms - ts).max(0) as f64 / 1000.0);
+    }
+    tracing::debug!(?delivered, "acknowledged");
+}

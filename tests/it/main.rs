@@ -1,0 +1,10 @@
+//! Integration tests: the real service against a real Kafka-protocol broker
+//! (librdkafka's mock cluster and a tansu process), checked from outside
+//! through a Kafka client and HTTP, as a user would.
+
+mod helpers;
+
+mod cli;
+mod delivery;
+mod http;
+mod pipeline;

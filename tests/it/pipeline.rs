@@ -1,0 +1,210 @@
+//! Articles in → enriched records out; poison → dead letters with headers.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use crate::helpers::*;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+async fn n_articles_in_n_records_out(broker: Broker) {
+    let topics = Topics::new("flow");
+    broker.create(&topics, 3).await;
+    let bootstrap = broker.bootstrap();
+    let app = spawn_app(test_config(&bootstrap, &topics)).await;
+
+    let n = 60;
+    let payloads: Vec<String> = (0..n).map(article).collect();
+    let keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+    let msgs: Vec<(i32, Option<&str>, &[u8])> = (0..n)
+        .map(|i| {
+            (
+                (i % 3) as i32,
+                Some(keys[i].as_str()),
+                payloads[i].as_bytes(),
+            )
+        })
+        .collect();
+    produce(
+        &producer(&bootstrap),
+        &topics.input,
+        &msgs,
+        &[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )],
+    )
+    .await;
+
+    let out = read_n(&bootstrap, &topics.output, n, WAIT).await;
+    assert_eq!(out.len(), n, "exactly one record per article");
+    let got: BTreeSet<String> = ids(&out).into_iter().collect();
+    let want: BTreeSet<String> = (0..n).map(|i| format!("a-{i:05}")).collect();
+    assert_eq!(got, want);
+    for r in &out {
+        let v = r.json();
+        assert_eq!(v["schema"], "tradewire.enriched.v1");
+        assert_eq!(
+            r.key.as_deref(),
+            v["id"].as_str(),
+            "output key is the article id"
+        );
+        assert_eq!(v["published_at"], "2025-07-29T09:00:00Z");
+        assert_eq!(
+            r.headers.get("traceparent").map(String::as_str),
+            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            "trace context is carried to the output"
+        );
+    }
+    // The output topic has one partition, so its order is the order records
+    // left in; per input partition that must be input order.
+    let mut seen: HashMap<usize, usize> = HashMap::new();
+    for id in ids(&out) {
+        let i: usize = id[2..].parse().unwrap();
+        if let Some(prev) = seen.insert(i % 3, i) {
+            assert!(
+                prev < i,
+                "input partition {} out of order: {prev} before {i}",
+                i % 3
+            );
+        }
+    }
+    let dlq = read_until(&bootstrap, &topics.dlq, Duration::from_secs(2), |r| {
+        !r.is_empty()
+    })
+    .await;
+    assert!(dlq.is_empty(), "good articles are never dead-lettered");
+    app.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_n_articles_in_n_records_out() {
+    n_articles_in_n_records_out(Broker::mock()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tansu_n_articles_in_n_records_out() {
+    n_articles_in_n_records_out(Broker::tansu()).await;
+}
+
+async fn poison_is_dead_lettered_and_the_partition_keeps_flowing(broker: Broker) {
+    let topics = Topics::new("poison");
+    broker.create(&topics, 1).await;
+    let bootstrap = broker.bootstrap();
+    let mut config = test_config(&bootstrap, &topics);
+    config.pipeline.max_message_bytes = 4096;
+    let app = spawn_app(config).await;
+
+    let big = format!("{{\"body\": \"{}\"}}", "tariff ".repeat(1000));
+    let cases: Vec<(Option<&str>, Vec<u8>)> = vec![
+        (None, article(1).into_bytes()),
+        (Some("invalid_json"), b"{\"title\": \"unterminated".to_vec()),
+        (
+            Some("invalid_utf8"),
+            vec![b'{', b'"', b'b', 0xff, 0xfe, b'"', b'}'],
+        ),
+        (
+            Some("missing_content"),
+            br#"{"id":"x","title":"A headline and nothing else"}"#.to_vec(),
+        ),
+        (
+            Some("invalid_field"),
+            br#"{"id":"y","body":["not","a","string"]}"#.to_vec(),
+        ),
+        (Some("too_large"), big.into_bytes()),
+        (None, article(2).into_bytes()),
+    ];
+    let msgs: Vec<(i32, Option<&str>, &[u8])> =
+        cases.iter().map(|(_, p)| (0, None, p.as_slice())).collect();
+    produce(&producer(&bootstrap), &topics.input, &msgs, &[]).await;
+
+    let out = read_n(&bootstrap, &topics.output, 2, WAIT).await;
+    assert_eq!(
+        ids(&out),
+        ["a-00001", "a-00002"],
+        "good articles around the poison still flow"
+    );
+    let dlq = read_n(&bootstrap, &topics.dlq, 5, WAIT).await;
+    assert_eq!(dlq.len(), 5);
+    for (input_offset, (expected, payload)) in cases.iter().enumerate() {
+        let Some(expected) = expected else { continue };
+        let letter = dlq
+            .iter()
+            .find(|r| r.headers.get("tradewire.source.offset") == Some(&input_offset.to_string()))
+            .unwrap_or_else(|| panic!("no dead letter for offset {input_offset} ({expected})"));
+        assert_eq!(letter.headers["tradewire.error.kind"], *expected);
+        assert!(!letter.headers["tradewire.error.reason"].is_empty());
+        assert_eq!(letter.headers["tradewire.source.topic"], topics.input);
+        assert_eq!(letter.headers["tradewire.source.partition"], "0");
+        assert_eq!(&letter.payload, payload, "the original payload is kept");
+    }
+
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for kind in [
+        "invalid_json",
+        "invalid_utf8",
+        "missing_content",
+        "invalid_field",
+        "too_large",
+    ] {
+        let line = format!("tradewire_articles_dead_lettered_total{{reason=\"{kind}\"}} 1");
+        assert!(metrics.contains(&line), "missing `{line}` in /metrics");
+    }
+    assert!(metrics.contains("tradewire_articles_produced_total 2"));
+    assert!(metrics.contains("tradewire_articles_consumed_total 7"));
+    app.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_poison_is_dead_lettered_and_the_partition_keeps_flowing() {
+    poison_is_dead_lettered_and_the_partition_keeps_flowing(Broker::mock()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tansu_poison_is_dead_lettered_and_the_partition_keeps_flowing() {
+    poison_is_dead_lettered_and_the_partition_keeps_flowing(Broker::tansu()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
+    let broker = Broker::mock();
+    let topics = Topics::new("backpressure");
+    broker.create(&topics, 2).await;
+    let bootstrap = broker.bootstrap();
+    let mut config = test_config(&bootstrap, &topics);
+    config.pipeline.max_in_flight = 2;
+    let app = spawn_app(config).await;
+
+    let payloads: Vec<String> = (0..80).map(article).collect();
+    let msgs: Vec<(i32, Option<&str>, &[u8])> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((i % 2) as i32, None, p.as_bytes()))
+        .collect();
+    produce(&producer(&bootstrap), &topics.input, &msgs, &[]).await;
+    let out = read_n(&bootstrap, &topics.output, 80, WAIT).await;
+    assert_eq!(ids(&out).into_iter().collect::<BTreeSet<_>>().len(), 80);
+
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let waits: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tradewire_backpressure_waits_total "))
+        .and_then(|v| v.parse().ok())
+        .expect("backpressure metric");
+    assert!(waits > 0, "the cap of 2 was reached at least once");
+    assert!(
+        metrics.contains("tradewire_messages_in_flight 0"),
+        "nothing left in flight"
+    );
+    app.stop().await.expect("clean shutdown");
+}
