@@ -377,7 +377,7 @@ mod tests {
         let e = error_with_env("TRADEWIRE__PIPELINE__MAX_IN_FLIGHT", "0");
         assert!(e.contains("pipeline.max_in_flight"), "{e}");
         let e = error_with_env("TRADEWIRE__PIPELINE__MAX_IN_FLIGHT", "lots");
-        assert!(e.contains("max_in_flight"), "{e}");
+        assert!(e.to_lowercase().contains("pipeline.max_in_flight"), "{e}");
         let e = error_with_env("TRADEWIRE__KAFKA__OUTPUT_TOPIC", "articles raw");
         assert!(e.contains("kafka.output_topic"), "{e}");
         let e = error_with_env("TRADEWIRE__KAFKA__OUTPUT_TOPIC", "articles.raw");
@@ -388,7 +388,7 @@ mod tests {
         );
         assert!(e.contains("kafka.consumer.enable.auto.offset.store"), "{e}");
         let e = error_with_env("TRADEWIRE__PIPELINE__MAX_INFLIGHT", "5");
-        assert!(e.contains("max_inflight"), "{e}");
+        assert!(e.to_lowercase().contains("max_inflight"), "{e}");
     }
 
     #[test]

@@ -156,7 +156,7 @@ mod tests {
                     <script>var x = 1;</script><p>Markets&nbsp;rose &amp; held.</p></div>";
         assert_eq!(
             reduce_if_markup(html),
-            "Deal\n\nU.S. and China agree.\n\nMarkets\u{a0}rose & held."
+            "Deal\n\nU.S. and China agree.\n\nMarkets rose & held."
         );
     }
 

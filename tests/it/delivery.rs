@@ -78,6 +78,7 @@ async fn graceful_stop_then_restart_duplicates_nothing(broker: Broker) {
     };
 
     let first = spawn_process(&bootstrap, &topics, &[]);
+    wait_ready(first.http).await;
     for (i, a) in batch(0..100) {
         produce(
             &p,

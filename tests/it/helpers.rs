@@ -182,11 +182,6 @@ impl Tansu {
             let _ = c.wait();
         }
     }
-
-    pub fn restart(&mut self) {
-        self.stop();
-        self.launch();
-    }
 }
 
 impl Drop for Tansu {
@@ -364,8 +359,6 @@ impl Drop for ChildApp {
 /// A message as read back from a topic.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub partition: i32,
-    pub offset: i64,
     pub key: Option<String>,
     pub payload: Vec<u8>,
     pub headers: HashMap<String, String>,
@@ -439,8 +432,6 @@ pub async fn read_until(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Ok(Ok(m)) => out.push(Record {
-                partition: m.partition(),
-                offset: m.offset(),
                 key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
                 payload: m.payload().unwrap_or_default().to_vec(),
                 headers: m
