@@ -50,6 +50,11 @@ impl Readiness {
         self.stopping.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the instance is ready now.
+    pub fn is_ready(&self) -> bool {
+        self.report().0
+    }
+
     fn report(&self) -> (bool, serde_json::Value) {
         let joined = self.membership.as_ref().is_none_or(|m| m.joined());
         let since = self

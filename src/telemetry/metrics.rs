@@ -32,6 +32,7 @@ pub struct Metrics {
     pub by_topic: IntCounterVec,
     pub entity_tags: IntCounterVec,
     pub http_requests: HistogramVec,
+    pub ready: IntGauge,
 }
 
 fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
@@ -186,6 +187,11 @@ impl Metrics {
         r.register(Box::new(http_requests.clone()))
             .expect("unique metric");
 
+        let ready = gauge(
+            &r,
+            "tradewire_ready",
+            "1 when /readyz answers ready (group joined, broker reachable, not stopping), else 0.",
+        );
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "tradewire_build_info",
@@ -247,6 +253,7 @@ impl Metrics {
             by_topic,
             entity_tags,
             http_requests,
+            ready,
         }
     }
 

@@ -8,3 +8,4 @@ mod cli;
 mod delivery;
 mod http;
 mod pipeline;
+mod prometheus;
