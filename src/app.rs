@@ -25,7 +25,7 @@ use crate::source::{Revoked, Source};
 use crate::telemetry::Metrics;
 use crate::workers::WorkerPool;
 
-/// How often the producer's reach to the cluster is probed.
+/// How often the producer's reach to the cluster is probed, at most.
 const PROBE_INTERVAL: Duration = Duration::from_secs(5);
 
 pub struct App {
@@ -166,9 +166,13 @@ impl App {
                 tracing::error!(error = %e, "http server failed");
             }
         });
+        // Probe often enough that /readyz flips within the configured time.
+        let every =
+            PROBE_INTERVAL.min(Duration::from_secs(config.kafka.broker_unreachable_secs) / 3);
         let probe = tokio::spawn(probe_broker(
             stage.clone(),
             readiness.clone(),
+            every,
             token.clone(),
         ));
         let pipeline = tokio::spawn(pipeline::run(
@@ -234,15 +238,21 @@ impl App {
 
 /// Marks the broker reachable whenever a metadata request succeeds, and
 /// samples the producer queue.
-async fn probe_broker(stage: Arc<Stage>, readiness: Arc<Readiness>, token: CancellationToken) {
-    let mut interval = tokio::time::interval(PROBE_INTERVAL);
+async fn probe_broker(
+    stage: Arc<Stage>,
+    readiness: Arc<Readiness>,
+    every: Duration,
+    token: CancellationToken,
+) {
+    let mut interval = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = token.cancelled() => return,
             _ = interval.tick() => {}
         }
         let s = stage.clone();
-        let ok = tokio::task::spawn_blocking(move || s.sink.probe(Duration::from_secs(3)))
+        let timeout = every.max(Duration::from_millis(500));
+        let ok = tokio::task::spawn_blocking(move || s.sink.probe(timeout))
             .await
             .unwrap_or(false);
         if ok {

@@ -69,3 +69,41 @@ async fn enrich_endpoint_returns_a_record_or_a_clear_error() {
     }
     app.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_follows_the_broker() {
+    let broker = Broker::mock();
+    let topics = Topics::new("ready");
+    broker.create(&topics, 1).await;
+    let mut config = test_config(&broker.bootstrap(), &topics);
+    config.kafka.broker_unreachable_secs = 3;
+    let app = spawn_app(config).await;
+    app.wait_ready().await;
+    let Broker::Mock(mock) = &broker else {
+        unreachable!()
+    };
+
+    mock.broker_down(1).unwrap();
+    let status = |app: &TestApp| {
+        let url = app.url("/readyz");
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while status(&app).await != 503 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still ready with the broker down"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(
+        health.status(),
+        200,
+        "liveness does not depend on the broker"
+    );
+
+    mock.broker_up(1).unwrap();
+    app.wait_ready().await;
+    app.stop().await.unwrap();
+}

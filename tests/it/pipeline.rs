@@ -116,7 +116,14 @@ async fn poison_is_dead_lettered_and_the_partition_keeps_flowing(broker: Broker)
     ];
     let msgs: Vec<(i32, Option<&str>, &[u8])> =
         cases.iter().map(|(_, p)| (0, None, p.as_slice())).collect();
-    produce(&producer(&bootstrap), &topics.input, &msgs, &[]).await;
+    let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    produce(
+        &producer(&bootstrap),
+        &topics.input,
+        &msgs,
+        &[("traceparent", trace)],
+    )
+    .await;
 
     let out = read_n(&bootstrap, &topics.output, 2, WAIT).await;
     assert_eq!(
@@ -137,6 +144,10 @@ async fn poison_is_dead_lettered_and_the_partition_keeps_flowing(broker: Broker)
         assert_eq!(letter.headers["tradewire.source.topic"], topics.input);
         assert_eq!(letter.headers["tradewire.source.partition"], "0");
         assert_eq!(&letter.payload, payload, "the original payload is kept");
+        assert_eq!(
+            letter.headers["traceparent"], trace,
+            "trace context reaches the dead letter"
+        );
     }
 
     let metrics = reqwest::get(app.url("/metrics"))

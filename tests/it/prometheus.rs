@@ -186,6 +186,25 @@ async fn prometheus_sees_what_was_sent_and_the_dashboard_queries_work() {
         .wait_for("tradewire_messages_in_flight", 0.0)
         .await;
     prometheus.wait_for(r#"up{job="tradewire"}"#, 1.0).await;
+    // Everything was read and committed: no lag on either input partition.
+    prometheus
+        .wait_for(
+            &format!(
+                r#"count(tradewire_consumer_lag_messages{{topic="{}"}})"#,
+                topics.input
+            ),
+            2.0,
+        )
+        .await;
+    prometheus
+        .wait_for(
+            &format!(
+                r#"sum(tradewire_consumer_lag_messages{{topic="{}"}})"#,
+                topics.input
+            ),
+            0.0,
+        )
+        .await;
     // Let a few more scrapes land so that rate() windows have two samples.
     tokio::time::sleep(Duration::from_secs(3)).await;
 
