@@ -1,12 +1,51 @@
 //! The enrich stage: a pure, synchronous function from a parsed [`Article`]
-//! to an [`EnrichedRecord`]. Every path (Kafka, `tradewire enrich`,
-//! `POST /v1/enrich`) calls [`Enricher::enrich`]; there is no second copy.
-//! This first version only fills the record's envelope; the engine follows.
+//! to an [`EnrichedRecord`]. No I/O happens here; the gazetteers, lexicons
+//! and rule lists are loaded once at start (see [`Enricher::embedded`]),
+//! validated, and compiled into Aho-Corasick automatons (names, terms,
+//! domain sentiment phrases) and word tables.
+//!
+//! Every path (Kafka, `tradewire enrich`, `POST /v1/enrich`) calls
+//! [`Enricher::enrich`]; there is no second copy.
+//!
+//! # Layout
+//!
+//! In the order an article flows through them:
+//!
+//! * `data` reads and validates the files under `data/` (format:
+//!   `data/README.md`).
+//! * `text` splits the analysed text into tokens and sentences, looks every
+//!   word up once in the rule word lists, and maps byte offsets to the char
+//!   offsets the contract uses.
+//! * `gazetteer` finds word-bounded, leftmost-longest surface forms.
+//! * `names` turns name matches into entities: people and organisations
+//!   the text marks, contextual ministries, traps, surname back-references.
+//! * `relevance` judges trade-policy relevance and topics and reports
+//!   instruments and commodities.
+//! * `tariffs` reads tariff measures (imposer, target, rate, goods).
+//! * `deadlines` resolves dates to ISO form with `published_at`.
+//! * `sentiment` scores tone per sentence, per article and per entity.
 
+mod data;
+mod deadlines;
+mod gazetteer;
+mod names;
+mod relevance;
+mod sentiment;
+mod tariffs;
+mod text;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::article::{Article, EnrichedRecord, EnricherInfo, Sentiment, TradePolicy, SCHEMA};
+use crate::article::{
+    Article, EnrichedRecord, EnricherInfo, Entity, EntityKind, Mention, TradePolicy, SCHEMA,
+};
+
+use self::data::{Rules, SentTerm, Tables, TermInfo};
+use self::gazetteer::Matcher;
+use self::text::Doc;
 
 /// A gazetteer or lexicon file that cannot be loaded, with where and why.
 #[derive(Debug, thiserror::Error)]
@@ -18,34 +57,364 @@ pub struct DataError {
 }
 
 /// The loaded engine. Cheap to share (`Arc`), immutable after load.
-#[derive(Debug)]
 pub struct Enricher {
     version: String,
+    model: Model,
+    build_time: Duration,
+}
+
+impl std::fmt::Debug for Enricher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enricher")
+            .field("version", &self.version)
+            .field("entities", &self.model.tables.entities.len())
+            .field("surfaces", &self.model.tables.surfaces.len())
+            .field("build_time", &self.build_time)
+            .finish()
+    }
+}
+
+/// The compiled data: tables, automatons and rule word sets.
+pub(crate) struct Model {
+    pub(crate) tables: Tables,
+    /// Case-sensitive names; payload = index into `tables.surfaces`.
+    pub(crate) names: Matcher,
+    /// Case-insensitive terms; payload = index into `tables.terms`.
+    pub(crate) terms: Matcher,
+    /// Case-insensitive sentiment lexicon; payload = index into `tables.sentiment`.
+    pub(crate) sentiment: Matcher,
+    pub(crate) lex: Lex,
+}
+
+/// A fixed word list. Lookups happen for every token, so the hash is the
+/// cheap multiplicative one rustc uses (FxHash) rather than SipHash; the
+/// sets are built from our data, never from article text.
+pub(crate) type WordSet = HashSet<String, BuildHasherDefault<FxHasher>>;
+
+/// FxHash (as in rustc): fast for short keys.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Bits of [`WordInfo::flags`]: which case-sensitive word lists a token is
+/// on, looked up once per token (see [`Doc::set_flags`]).
+pub(crate) mod flag {
+    pub(crate) const PERSON_TITLE: u32 = 1;
+    pub(crate) const PERSON_TITLE_LOWER: u32 = 1 << 1;
+    pub(crate) const APPOSITIVE_HEAD: u32 = 1 << 2;
+    pub(crate) const ORG_HEAD: u32 = 1 << 3;
+    pub(crate) const ORG_INTRODUCER: u32 = 1 << 4;
+    pub(crate) const NAME_PARTICLE: u32 = 1 << 5;
+    pub(crate) const NAME_STOPWORD: u32 = 1 << 6;
+    pub(crate) const FUNCTION_WORD: u32 = 1 << 7;
+    pub(crate) const FUNCTION_WORD_LOWER: u32 = 1 << 8;
+    pub(crate) const ACRONYM_STOPWORD: u32 = 1 << 9;
+    pub(crate) const US_CONTEXT: u32 = 1 << 10;
+    pub(crate) const PERIOD_NOUN: u32 = 1 << 11;
+    pub(crate) const GIVEN_NAME: u32 = 1 << 12;
+    pub(crate) const NOT_ORG_BEFORE: u32 = 1 << 13;
+}
+
+/// What the per-token lookup tells about a word.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WordInfo {
+    pub(crate) flags: u32,
+    /// VADER polarity of the (lower-case) word; 0 when it has none.
+    pub(crate) general: f32,
+}
+
+/// The rule lists of `rules.tsv` as sets.
+pub(crate) struct Lex {
+    /// Token text -> `flag` bits of the lists consulted per token, and the
+    /// word's general (VADER) polarity: one lookup per token serves both.
+    pub(crate) words: HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>,
+    pub(crate) name_stopword: WordSet,
+    pub(crate) function_word: WordSet,
+    pub(crate) abbreviation: WordSet,
+    pub(crate) us_state_homonym: WordSet,
+    pub(crate) period_adjective: WordSet,
+    pub(crate) agreement_bloc: WordSet,
+    /// Names that look like organisations but are places or things.
+    pub(crate) not_org: WordSet,
+    pub(crate) surname_first: WordSet,
+    pub(crate) market_verb: WordSet,
+    pub(crate) tariff_cue: WordSet,
+    pub(crate) rate_blocker: WordSet,
+    pub(crate) impose_verb: WordSet,
+    pub(crate) target_verb: WordSet,
+    /// Lower-case "on everyone" phrases, split into words.
+    pub(crate) all_targets_words: Vec<Vec<String>>,
+    pub(crate) deadline_cue: WordSet,
+}
+
+impl Lex {
+    fn new(rules: &Rules, general: &HashMap<String, f32, BuildHasherDefault<FxHasher>>) -> Lex {
+        let set = |kind: &str| -> WordSet { rules.list(kind).iter().cloned().collect() };
+        // A multi-word title counts by its last word ("Prime Minister").
+        let heads = |kind: &str| -> WordSet {
+            rules
+                .list(kind)
+                .iter()
+                .filter_map(|t| t.split_whitespace().last())
+                .map(|t| t.trim_end_matches('.').to_owned())
+                .collect()
+        };
+        let function_word = set("function-word");
+        let mut function_word_lower: WordSet =
+            function_word.iter().map(|w| w.to_lowercase()).collect();
+        // Verbs and relatives that end a lower-case role phrase.
+        function_word_lower.extend(
+            [
+                "said", "says", "told", "is", "was", "are", "were", "has", "have", "had", "will",
+                "would", "could", "that", "which", "who",
+            ]
+            .map(str::to_owned),
+        );
+        let person_title = heads("person-title");
+        let mut words: HashMap<String, WordInfo, BuildHasherDefault<FxHasher>> = general
+            .iter()
+            .map(|(w, &v)| {
+                (
+                    w.clone(),
+                    WordInfo {
+                        flags: 0,
+                        general: v,
+                    },
+                )
+            })
+            .collect();
+        let mut mark = |list: &WordSet, bit: u32| {
+            for w in list {
+                words.entry(w.clone()).or_default().flags |= bit;
+            }
+        };
+        mark(&person_title, flag::PERSON_TITLE);
+        mark(&set("person-title-lower"), flag::PERSON_TITLE_LOWER);
+        mark(&set("appositive-head"), flag::APPOSITIVE_HEAD);
+        mark(&set("org-head"), flag::ORG_HEAD);
+        mark(&set("org-introducer"), flag::ORG_INTRODUCER);
+        mark(&set("name-particle"), flag::NAME_PARTICLE);
+        mark(&set("name-stopword"), flag::NAME_STOPWORD);
+        mark(&function_word, flag::FUNCTION_WORD);
+        mark(&function_word_lower, flag::FUNCTION_WORD_LOWER);
+        mark(&set("acronym-stopword"), flag::ACRONYM_STOPWORD);
+        mark(&set("us-context"), flag::US_CONTEXT);
+        mark(&set("period-noun"), flag::PERIOD_NOUN);
+        mark(&set("given-name"), flag::GIVEN_NAME);
+        mark(&set("not-org-before"), flag::NOT_ORG_BEFORE);
+        Lex {
+            words,
+            name_stopword: set("name-stopword"),
+            function_word,
+            abbreviation: set("abbreviation"),
+            us_state_homonym: set("us-state-homonym"),
+            period_adjective: set("period-adjective"),
+            agreement_bloc: set("agreement-bloc"),
+            not_org: set("not-org"),
+            surname_first: set("surname-first"),
+            market_verb: set("market-verb"),
+            tariff_cue: set("tariff-cue"),
+            rate_blocker: set("rate-blocker"),
+            impose_verb: set("impose-verb"),
+            target_verb: set("target-verb"),
+            all_targets_words: rules
+                .list("all-targets")
+                .iter()
+                .map(|s| {
+                    s.to_lowercase()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .collect(),
+            deadline_cue: set("deadline-cue"),
+        }
+    }
+}
+
+/// An entity as the detectors build it, before mentions are attached.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub(crate) id: String,
+    pub(crate) kind: EntityKind,
+    pub(crate) name: String,
+    pub(crate) role: Option<String>,
+    pub(crate) country: Option<String>,
+    /// For a capital: the country its name stands for ("Beijing said").
+    pub(crate) capital_of: Option<String>,
+}
+
+/// One mention: byte span and the entity (index into `Entities::drafts`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) ent: usize,
+}
+
+/// The entities of one article.
+#[derive(Debug, Default)]
+pub(crate) struct Entities {
+    pub(crate) drafts: Vec<Draft>,
+    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    pub(crate) mentions: Vec<Found>,
+    /// Spans of named agreements (USMCA...), reported as trade-agreement.
+    pub(crate) agreements: Vec<(usize, usize)>,
+}
+
+impl Entities {
+    /// Adds (or finds) an entity by id; a later draft fills a missing role
+    /// or country.
+    pub(crate) fn add(&mut self, draft: Draft) -> usize {
+        if let Some(&i) = self.index.get(&draft.id) {
+            let d = &mut self.drafts[i];
+            if d.role.is_none() {
+                d.role = draft.role;
+            }
+            if d.country.is_none() {
+                d.country = draft.country;
+            }
+            return i;
+        }
+        self.index.insert(draft.id.clone(), self.drafts.len());
+        self.drafts.push(draft);
+        self.drafts.len() - 1
+    }
+
+    /// Like [`Entities::add`], but builds the draft only for a new id.
+    pub(crate) fn add_with(&mut self, id: &str, make: impl FnOnce() -> Draft) -> usize {
+        match self.index.get(id) {
+            Some(&i) => i,
+            None => self.add(make()),
+        }
+    }
+
+    pub(crate) fn mention(&mut self, start: usize, end: usize, ent: usize) {
+        self.mentions.push(Found { start, end, ent });
+    }
 }
 
 impl Enricher {
     /// The engine with the data files compiled into the binary.
     pub fn embedded() -> Result<Enricher, DataError> {
-        Ok(Enricher {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        })
+        Enricher::build(&data::Sources::embedded())
     }
 
     /// The engine with data files read from `dir` (same layout as `data/`).
     pub fn from_dir(dir: &Path) -> Result<Enricher, DataError> {
-        if !dir.is_dir() {
-            return Err(DataError {
-                file: dir.to_owned(),
-                line: 0,
-                message: "not a directory".into(),
-            });
-        }
-        Enricher::embedded()
+        Enricher::build(&data::Sources::from_dir(dir)?)
+    }
+
+    fn build(src: &data::Sources) -> Result<Enricher, DataError> {
+        let started = Instant::now();
+        let tables = data::load(src)?;
+        let automaton_error = |file: &str, e: String| DataError {
+            file: PathBuf::from("data").join(file),
+            line: 0,
+            message: format!("cannot build automaton: {e}"),
+        };
+        let names = Matcher::build(
+            tables
+                .surfaces
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.text.as_str(), i)),
+            false,
+        )
+        .map_err(|e| automaton_error("countries.tsv", e))?;
+        let terms = Matcher::build(
+            tables
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.0.as_str(), i)),
+            true,
+        )
+        .map_err(|e| automaton_error("instruments.tsv", e))?;
+        let sentiment = Matcher::build(
+            tables
+                .sentiment
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.0.as_str(), i)),
+            true,
+        )
+        .map_err(|e| automaton_error("sentiment.tsv", e))?;
+        let lex = Lex::new(&tables.rules, &tables.general);
+        Ok(Enricher {
+            version: format!("tradewire-enrich/{}", env!("CARGO_PKG_VERSION")),
+            model: Model {
+                tables,
+                names,
+                terms,
+                sentiment,
+                lex,
+            },
+            build_time: started.elapsed(),
+        })
+    }
+
+    /// The engine version written into every record.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// How long loading the data and building the automatons took.
+    pub fn build_time(&self) -> Duration {
+        self.build_time
     }
 
     /// Enriches one article.
     pub fn enrich(&self, article: &Article) -> EnrichedRecord {
         let started = Instant::now();
+        let text = article.analysed_text();
+        let m = &self.model;
+        let title_len = match (&article.title, &article.body) {
+            (Some(t), Some(b)) if !t.is_empty() && !b.is_empty() => t.len(),
+            (Some(t), None) if !t.is_empty() => t.len(),
+            _ => 0,
+        };
+        let mut doc = Doc::new(&text, title_len, &m.lex.abbreviation);
+        doc.set_flags(&m.lex.words);
+        let mut ents = names::detect(&doc, m);
+        let terms = relevance::scan(&doc, m);
+        let judged = relevance::judge(&doc, &terms, &ents);
+        if judged.relevant {
+            relevance::add_trade_entities(&terms, &mut ents);
+        }
+        let tariff_measures = if judged.relevant {
+            tariffs::extract(&doc, m, &ents, &terms)
+        } else {
+            Vec::new()
+        };
+        let deadlines = deadlines::extract(&doc, m, article.published_at);
+        let tone = sentiment::score(&doc, m, judged.relevant);
+        let entities = build_entities(&doc, ents, &tone.per_sentence);
         EnrichedRecord {
             schema: SCHEMA.to_owned(),
             id: article.id.clone(),
@@ -56,11 +425,15 @@ impl Enricher {
                 .published_at
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             language: article.language.clone().unwrap_or_else(|| "en".to_owned()),
-            trade_policy: TradePolicy::default(),
-            sentiment: Sentiment::default(),
-            entities: Vec::new(),
-            tariff_measures: Vec::new(),
-            deadlines: Vec::new(),
+            trade_policy: TradePolicy {
+                relevant: judged.relevant,
+                score: judged.score,
+                topics: judged.topics,
+            },
+            sentiment: tone.article,
+            entities,
+            tariff_measures,
+            deadlines,
             enricher: EnricherInfo {
                 version: self.version.clone(),
                 duration_us: started.elapsed().as_micros() as u64,
@@ -68,3 +441,71 @@ impl Enricher {
         }
     }
 }
+
+/// Output entities in order of first mention, with char offsets and the
+/// mean tone of the sentences that mention them.
+fn build_entities(doc: &Doc<'_>, ents: Entities, per_sentence: &[f32]) -> Vec<Entity> {
+    let mut by_ent: Vec<Vec<Found>> = vec![Vec::new(); ents.drafts.len()];
+    for f in &ents.mentions {
+        by_ent[f.ent].push(*f);
+    }
+    let mut out: Vec<(usize, Entity)> = Vec::new();
+    for (d, mut found) in ents.drafts.into_iter().zip(by_ent) {
+        if found.is_empty() {
+            continue;
+        }
+        found.sort_by_key(|f| (f.start, f.end));
+        found.dedup_by_key(|f| (f.start, f.end));
+        let mut sentences: Vec<usize> = found.iter().map(|f| doc.sentence_of(f.start)).collect();
+        sentences.dedup();
+        let tones: Vec<f32> = sentences
+            .iter()
+            .filter_map(|&s| per_sentence.get(s).copied())
+            .collect();
+        let sentiment = (!tones.is_empty())
+            .then(|| (tones.iter().sum::<f32>() / tones.len() as f32).clamp(-1.0, 1.0))
+            .map(|x| (x * 1000.0).round() / 1000.0);
+        let mentions: Vec<Mention> = found
+            .iter()
+            .map(|f| Mention {
+                start: doc.char_offset(f.start),
+                end: doc.char_offset(f.end),
+                text: doc.text[f.start..f.end].to_owned(),
+            })
+            .collect();
+        out.push((
+            found[0].start,
+            Entity {
+                id: d.id,
+                kind: d.kind,
+                name: d.name,
+                role: d.role,
+                country: d.country,
+                count: mentions.len() as u32,
+                mentions,
+                sentiment,
+            },
+        ));
+    }
+    out.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// The terms found in one article (instrument, commodity, topic and
+/// relevance phrases), in text order.
+pub(crate) struct TermHit<'m> {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) key: &'m str,
+    pub(crate) info: &'m TermInfo,
+}
+
+/// A sentiment lexicon hit.
+pub(crate) struct SentHit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) term: SentTerm,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1109 @@
+//! Named entities: gazetteer matches, plus the people and organisations the
+//! text itself marks, plus the disambiguation rules for forms that have a
+//! second meaning.
+//!
+//! Order matters and follows how a reader resolves names:
+//! 1. gazetteer matches (countries, blocs, places, people, organisations);
+//! 2. people marked by a title ("Commerce Minister Wang Wentao"), an
+//!    appositive ("Wendy Cutler, a former U.S. trade negotiator") or a given
+//!    name before a country form ("Michael Jordan"); their spans win over
+//!    any place inside them ("Jim France");
+//! 3. organisations marked by an organisation word ("Castellan Partners",
+//!    "Court of Arbitration for Sport"), by "&" ("Harrow & Vance"), by an
+//!    introducer ("the regulator Ofgem") or by an unknown acronym ("NBA");
+//! 4. generic organisation names tied to a country ("China's Commerce
+//!    Ministry");
+//! 5. vetoes: a shouted headline's "US", a US state called Georgia, a
+//!    Georgian manor house, china the porcelain and turkey the bird;
+//! 6. back-references: a bare surname after the full name ("Li stated").
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+
+use super::data::{EntityDef, Form};
+use super::text::{Doc, TokKind};
+use super::{flag, Draft, Entities, FxHasher, Model};
+use crate::article::EntityKind;
+
+/// A gazetteer match still in play.
+#[derive(Debug, Clone)]
+struct GazHit {
+    start: usize,
+    end: usize,
+    /// Non-contextual surface's entity, if any.
+    entity: Option<usize>,
+    form: Form,
+    /// Surface indices of a contextual form (one per country's body).
+    contextual: Vec<usize>,
+    keep: bool,
+}
+
+/// A person or organisation found by rule.
+#[derive(Debug, Clone)]
+struct Marked {
+    start: usize,
+    end: usize,
+    draft: Draft,
+}
+
+pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
+    let mut gaz = gazetteer_hits(doc, m);
+    let tok_hit = token_hits(doc, &gaz);
+    let mut marked: Vec<Marked> = Vec::new();
+    people_by_title(doc, m, &gaz, &tok_hit, &mut marked);
+    people_by_appositive(doc, m, &gaz, &tok_hit, &mut marked);
+    people_by_given_name(doc, m, &gaz, &mut marked);
+    // A marked person wins over any gazetteer match inside it, unless that
+    // match is already the same person.
+    for p in &marked {
+        for g in hits_within(doc, &tok_hit, p.start, p.end) {
+            let same = gaz[g]
+                .entity
+                .is_some_and(|e| m.tables.entities[e].kind == EntityKind::Person);
+            if !same {
+                gaz[g].keep = false;
+            }
+        }
+    }
+    let mut orgs = Vec::new();
+    orgs_by_head(doc, m, &gaz, &tok_hit, &marked, &mut orgs);
+    for o in &orgs {
+        for g in hits_within(doc, &tok_hit, o.start, o.end) {
+            // A leading demonym ("British Medical Association") or a country
+            // after "of" ("Football Association of Malaysia") still counts.
+            let h = &mut gaz[g];
+            let leading = h.start == o.start && h.form == Form::Demonym;
+            let tail = doc.text[o.start..h.start.max(o.start)].ends_with(" of ");
+            if !(leading || tail) {
+                h.keep = false;
+            }
+        }
+    }
+    let taken: Vec<(usize, usize)> = gaz
+        .iter()
+        .filter(|g| g.keep)
+        .map(|g| (g.start, g.end))
+        .chain(marked.iter().chain(&orgs).map(|x| (x.start, x.end)))
+        .collect();
+    orgs_by_acronym_and_introducer(doc, &taken, &mut orgs);
+    vetoes(doc, m, &mut gaz);
+
+    let mut out = Entities::default();
+    for g in gaz.iter().filter(|g| g.keep) {
+        if let Some(e) = g.entity {
+            let def = &m.tables.entities[e];
+            if def.kind == EntityKind::Bloc
+                && m.lex
+                    .agreement_bloc
+                    .contains(def.id.trim_start_matches("bloc:"))
+            {
+                out.agreements.push((g.start, g.end));
+                continue;
+            }
+            // "Treasury Secretary": the office named only as part of a title;
+            // "Mexico's Congress" is not the US Congress.
+            if def.kind == EntityKind::Organization
+                && (is_title_modifier(doc, g)
+                    || other_countrys(doc, m, &gaz, &tok_hit, g, def.country.as_deref()))
+            {
+                continue;
+            }
+            let ent = out.add_with(&def.id, || draft_of(def));
+            out.mention(g.start, g.end, ent);
+        }
+    }
+    for x in marked.iter().chain(&orgs) {
+        let ent = out.add(x.draft.clone());
+        out.mention(x.start, x.end, ent);
+    }
+    resolve_contextual(doc, m, &gaz, &mut out);
+    back_references(doc, m, &mut out);
+    out.mentions.sort_by_key(|f| (f.start, f.end));
+    out
+}
+
+/// Indices of the gazetteer hits on the tokens of `start..end`.
+fn hits_within(doc: &Doc<'_>, tok_hit: &[Option<usize>], start: usize, end: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = doc
+        .tokens_in(start, end)
+        .filter_map(|t| tok_hit[t])
+        .collect();
+    out.dedup();
+    out
+}
+
+/// For each token: is it inside one of `spans`?
+fn claimed_tokens(doc: &Doc<'_>, spans: &[Marked]) -> Vec<bool> {
+    let mut out = vec![false; doc.tokens.len()];
+    for s in spans {
+        for flag in &mut out[doc.tokens_in(s.start, s.end)] {
+            *flag = true;
+        }
+    }
+    out
+}
+
+fn overlaps(a0: usize, a1: usize, b0: usize, b1: usize) -> bool {
+    a0 < b1 && b0 < a1
+}
+
+pub(crate) fn draft_of(def: &EntityDef) -> Draft {
+    Draft {
+        id: def.id.clone(),
+        kind: def.kind,
+        name: def.name.clone(),
+        role: def.role.clone(),
+        country: def.country.clone(),
+        capital_of: def.capital_of.clone(),
+    }
+}
+
+fn gazetteer_hits(doc: &Doc<'_>, m: &Model) -> Vec<GazHit> {
+    m.names
+        .find(doc)
+        .into_iter()
+        .map(|h| {
+            let surfaces = &m.tables.surfaces;
+            let fixed = h
+                .payloads
+                .iter()
+                .find(|&&s| surfaces[s].form != Form::Contextual)
+                .copied();
+            GazHit {
+                start: h.start,
+                end: h.end,
+                entity: fixed.map(|s| surfaces[s].entity),
+                form: fixed.map_or(Form::Contextual, |s| surfaces[s].form),
+                contextual: if fixed.is_none() {
+                    h.payloads.to_vec()
+                } else {
+                    Vec::new()
+                },
+                keep: fixed.is_some(),
+            }
+        })
+        .collect()
+}
+
+/// For each token, the gazetteer hit covering it.
+fn token_hits(doc: &Doc<'_>, gaz: &[GazHit]) -> Vec<Option<usize>> {
+    let mut out = vec![None; doc.tokens.len()];
+    for (gi, g) in gaz.iter().enumerate() {
+        let mut t = doc.token_at(g.start);
+        while t < doc.tokens.len() && doc.tokens[t].start < g.end {
+            out[t] = Some(gi);
+            t += 1;
+        }
+    }
+    out
+}
+
+fn is_cap(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+fn kind_of(m: &Model, g: &GazHit) -> Option<EntityKind> {
+    g.entity.map(|e| m.tables.entities[e].kind)
+}
+
+/// A run of 2–4 capitalised name words starting at token `i` (particles and
+/// initials allowed inside). Returns the token index after the name.
+fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
+    let n = doc.tokens.len();
+    let sentence = doc.tokens.get(i)?.sentence;
+    let mut j = i;
+    let mut words = 0;
+    while j < n && doc.tokens[j].sentence == sentence && words < 4 {
+        let t = doc.tok(j);
+        let is_word = doc.tokens[j].kind == TokKind::Word;
+        if is_word && is_cap(t) && !doc.has(j, flag::NAME_STOPWORD) && !is_acronym(t) {
+            words += 1;
+            j += 1;
+            // An initial: "D. John Sauer".
+            if t.chars().count() == 1
+                && j < n
+                && doc.tok(j) == "."
+                && doc.tokens[j].start == doc.tokens[j - 1].end
+            {
+                j += 1;
+            }
+            continue;
+        }
+        let particle = words > 0
+            && doc.has(j, flag::NAME_PARTICLE)
+            && j + 1 < n
+            && is_cap(doc.tok(j + 1))
+            && doc.tokens[j + 1].kind == TokKind::Word;
+        if particle {
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    if words < 2 {
+        return None;
+    }
+    // The last word must not be an organisation word ("Castellan Partners").
+    if doc.has(j - 1, flag::ORG_HEAD) {
+        return None;
+    }
+    Some(j)
+}
+
+fn is_acronym(t: &str) -> bool {
+    t.chars().count() >= 2 && t.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// ASCII slug of a name: diacritics folded, lower case, hyphenated.
+pub(crate) fn slug(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(name.len());
+    for c in name.replace('&', " and ").nfd() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            // Letters outside ASCII with no decomposition (ø, ł, ß).
+            let folded = match c {
+                'ø' | 'Ø' => "o",
+                'ł' | 'Ł' => "l",
+                'ß' => "ss",
+                'æ' | 'Æ' => "ae",
+                'đ' | 'Đ' => "d",
+                _ => "",
+            };
+            out.push_str(folded);
+        } else if unicode_normalization::char::is_combining_mark(c)
+            || c == '\''
+            || c == '’'
+            || c == '.'
+        {
+            continue;
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// The country of the first country/bloc match inside `start..end`, or of a
+/// possessive country right before it ("Mexico's Economy Secretary").
+fn country_in(m: &Model, gaz: &[GazHit], start: usize, end: usize) -> Option<String> {
+    gaz.iter()
+        .filter(|g| g.start >= start && g.end <= end)
+        .filter_map(|g| g.entity)
+        .map(|e| &m.tables.entities[e])
+        .find(|d| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
+        .map(|d| d.id.clone())
+}
+
+fn person_draft(
+    doc: &Doc<'_>,
+    start: usize,
+    end: usize,
+    role: Option<String>,
+    country: Option<String>,
+) -> Draft {
+    let name = doc.text[start..end].to_owned();
+    Draft {
+        id: format!("person:{}", slug(&name)),
+        kind: EntityKind::Person,
+        name,
+        role,
+        country,
+        capital_of: None,
+    }
+}
+
+/// Start of the role words before a title head at token `head`.
+fn role_start(
+    doc: &Doc<'_>,
+    m: &Model,
+    tok_hit: &[Option<usize>],
+    gaz: &[GazHit],
+    people: &[Marked],
+    head: usize,
+) -> usize {
+    let sentence = doc.tokens[head].sentence;
+    let lower_head = !is_cap(doc.tok(head));
+    let mut s = head;
+    let mut lower_words = 0;
+    while s > 0 && doc.tokens[s - 1].sentence == sentence {
+        let p = s - 1;
+        let t = doc.tok(p);
+        // Another person's name ends the role ("Chairman Jim France and
+        // Commissioner Steve Phelps").
+        let person = tok_hit[p].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Person))
+            || people
+                .last()
+                .is_some_and(|x| x.start <= doc.tokens[p].start && doc.tokens[p].end <= x.end);
+        if person {
+            break;
+        }
+        let in_place = tok_hit[p].is_some_and(|g| {
+            gaz[g].keep
+                && matches!(
+                    kind_of(m, &gaz[g]),
+                    Some(EntityKind::Country | EntityKind::Bloc | EntityKind::Organization)
+                )
+        });
+        let adjacent = doc.tokens[p].end == doc.tokens[p + 1].start;
+        // An abbreviation's period ("Lt. Gov.", "U.S.") is glued to its word.
+        let abbreviation_dot = t == "." && p > 0 && doc.tokens[p - 1].end == doc.tokens[p].start;
+        let ok = if in_place || abbreviation_dot {
+            true
+        } else if t == "'s" || t == "’s" {
+            p > 0 && tok_hit[p - 1].is_some()
+        } else if doc.tokens[p].kind != TokKind::Word {
+            t == "-" && adjacent
+        } else if is_cap(t) {
+            !doc.has(p, flag::FUNCTION_WORD)
+        } else if matches!(t, "and" | "of" | "for") {
+            p > 0 && is_cap(doc.tok(p - 1)) && s < doc.tokens.len() && is_cap(doc.tok(s))
+        } else if lower_head && lower_words < 3 && !doc.has(p, flag::FUNCTION_WORD_LOWER) {
+            lower_words += 1;
+            true
+        } else {
+            false
+        };
+        if !ok {
+            break;
+        }
+        s = p;
+    }
+    while s < head && matches!(doc.tok(s), "and" | "of" | "for") {
+        s += 1;
+    }
+    doc.tokens[s].start
+}
+
+fn people_by_title(
+    doc: &Doc<'_>,
+    m: &Model,
+    gaz: &[GazHit],
+    tok_hit: &[Option<usize>],
+    out: &mut Vec<Marked>,
+) {
+    let n = doc.tokens.len();
+    let mut i = 1;
+    while i < n {
+        let first = doc.tok(i);
+        if !is_cap(first) || doc.tokens[i].kind != TokKind::Word {
+            i += 1;
+            continue;
+        }
+        // The title head right before the name, skipping an abbreviation dot.
+        let mut h = i - 1;
+        if doc.tok(h) == "." && h > 0 {
+            h -= 1;
+        }
+        let head = doc.tok(h);
+        let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
+            && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
+        // "Secretary of State Brad Raffensperger".
+        let of_head = !is_head
+            && h >= 2
+            && doc.tok(h - 1) == "of"
+            && doc.has(h - 2, flag::PERSON_TITLE)
+            && is_cap(head);
+        if !(is_head || of_head) {
+            i += 1;
+            continue;
+        }
+        let Some(end) = name_at(doc, i) else {
+            i += 1;
+            continue;
+        };
+        // Already a known person: the gazetteer has role and country.
+        if tok_hit[i].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Person)) {
+            i = end;
+            continue;
+        }
+        let head_tok = if of_head { h - 2 } else { h };
+        let rs = role_start(doc, m, tok_hit, gaz, out, head_tok);
+        // Keep an abbreviation's period ("Gov.", "Reps.").
+        let re = if h + 1 < i && doc.tok(h + 1) == "." {
+            doc.tokens[h + 1].end
+        } else {
+            doc.tokens[h].end
+        };
+        let role = doc.text[rs..re].trim().to_owned();
+        let country = country_in(m, gaz, rs, re);
+        let mut push = |a: usize, b: usize| {
+            let (s, e) = (doc.tokens[a].start, doc.tokens[b - 1].end);
+            out.push(Marked {
+                start: s,
+                end: e,
+                draft: person_draft(doc, s, e, Some(role.clone()), country.clone()),
+            });
+        };
+        push(i, end);
+        // "Reps. Buddy Carter and Mike Collins".
+        let mut next = end;
+        if end + 1 < n && doc.tok(end) == "and" {
+            if let Some(e2) = name_at(doc, end + 1) {
+                if !tok_hit[end + 1].is_some_and(|g| gaz[g].keep) {
+                    push(end + 1, e2);
+                    next = e2;
+                }
+            }
+        }
+        i = next;
+    }
+}
+
+fn people_by_appositive(
+    doc: &Doc<'_>,
+    m: &Model,
+    gaz: &[GazHit],
+    tok_hit: &[Option<usize>],
+    out: &mut Vec<Marked>,
+) {
+    let claimed = claimed_tokens(doc, out);
+    let n = doc.tokens.len();
+    let mut i = 0;
+    while i < n {
+        let starts_run = is_cap(doc.tok(i))
+            && (i == 0 || !(is_cap(doc.tok(i - 1)) && doc.tokens[i - 1].kind == TokKind::Word));
+        let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
+            i += 1;
+            continue;
+        };
+        let taken = claimed[i..end].iter().any(|&c| c);
+        // A country form that is also a given name may open a name ("Chad
+        // Thompson, an engineer"); any other known name may not.
+        let given_first = doc.has(i, flag::GIVEN_NAME)
+            && tok_hit[i].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Country));
+        let known =
+            (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
+        if taken || known || end + 1 >= n || doc.tok(end) != "," {
+            i = end;
+            continue;
+        }
+        // ", a former U.S. trade negotiator and ..." up to the clause end.
+        let sentence = doc.tokens[end].sentence;
+        let mut k = end + 1;
+        if matches!(doc.tok(k), "a" | "an" | "the") {
+            k += 1;
+        }
+        let role_first = k;
+        let mut has_head = false;
+        while k < n && doc.tokens[k].sentence == sentence && k < role_first + 14 {
+            let t = doc.tok(k);
+            if matches!(
+                t,
+                "," | ";" | "\"" | "“" | "”" | "(" | "who" | "said" | "told" | "says" | "which"
+            ) {
+                break;
+            }
+            // A period ends the role only where it ends the sentence.
+            if t == "."
+                && doc.tokens.get(k + 1).is_none_or(|x| {
+                    x.sentence != sentence || matches!(doc.tok(k + 1), "\"" | "“" | "'" | "‘")
+                })
+            {
+                break;
+            }
+            if doc.has(k, flag::APPOSITIVE_HEAD) {
+                has_head = true;
+            }
+            k += 1;
+        }
+        if has_head && k > role_first {
+            let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
+            let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
+            out.push(Marked {
+                start: s,
+                end: e,
+                draft: person_draft(
+                    doc,
+                    s,
+                    e,
+                    Some(doc.text[rs..re].to_owned()),
+                    country_in(m, gaz, rs, re),
+                ),
+            });
+        }
+        i = end;
+    }
+}
+
+/// "Michael Jordan", "Jim France": a given name right before a country form.
+fn people_by_given_name(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Vec<Marked>) {
+    let claimed = claimed_tokens(doc, out);
+    for g in gaz
+        .iter()
+        .filter(|g| g.keep && kind_of(m, g) == Some(EntityKind::Country))
+    {
+        let t = doc.token_at(g.start);
+        if t == 0 || claimed[t] {
+            continue;
+        }
+        let prev = doc.tokens[t - 1];
+        if prev.kind == TokKind::Word && prev.end + 1 == g.start && doc.has(t - 1, flag::GIVEN_NAME)
+        {
+            out.push(Marked {
+                start: prev.start,
+                end: g.end,
+                draft: person_draft(doc, prev.start, g.end, None, None),
+            });
+        }
+    }
+}
+
+fn org_draft(name: &str) -> Draft {
+    Draft {
+        id: format!("org:{}", slug(name)),
+        kind: EntityKind::Organization,
+        name: name.to_owned(),
+        role: None,
+        country: None,
+        capital_of: None,
+    }
+}
+
+/// "Castellan Partners", "National Weather Service", "Court of Arbitration
+/// for Sport", "Harrow & Vance".
+fn orgs_by_head(
+    doc: &Doc<'_>,
+    m: &Model,
+    gaz: &[GazHit],
+    tok_hit: &[Option<usize>],
+    people: &[Marked],
+    out: &mut Vec<Marked>,
+) {
+    let person_tok = claimed_tokens(doc, people);
+    let n = doc.tokens.len();
+    let cap_word = |j: usize| {
+        doc.tokens[j].kind == TokKind::Word
+            && is_cap(doc.tok(j))
+            && !doc.has(j, flag::FUNCTION_WORD)
+    };
+    let mut i = 0;
+    while i < n {
+        if !cap_word(i) {
+            i += 1;
+            continue;
+        }
+        let sentence = doc.tokens[i].sentence;
+        // The capitalised run, with connectors inside it.
+        let mut j = i + 1;
+        while j < n && doc.tokens[j].sentence == sentence {
+            if cap_word(j) {
+                j += 1;
+            } else if matches!(doc.tok(j), "of" | "for" | "and" | "&" | "on" | "the")
+                && j + 1 < n
+                && cap_word(j + 1)
+            {
+                j += 2;
+            } else if doc.tok(j) == "of" && j + 2 < n && doc.tok(j + 1) == "the" && cap_word(j + 2)
+            {
+                j += 3;
+            } else {
+                break;
+            }
+        }
+        let run = i..j;
+        i = j;
+        // Skip a run the gazetteer or a marked person already explains.
+        let free = |t: usize| {
+            !tok_hit[t].is_some_and(|g| {
+                (gaz[g].keep || !gaz[g].contextual.is_empty()) && gaz[g].form != Form::Demonym
+            }) && !person_tok[t]
+        };
+        // "Harrow & Vance": two names joined by a spaced ampersand; it wins
+        // over a one-word person alias ("Vance").
+        let spaced = run.len() == 3
+            && doc.tok(run.start + 1) == "&"
+            && doc.tokens[run.start + 1].start > doc.tokens[run.start].end
+            && doc.tokens[run.start + 2].start > doc.tokens[run.start + 1].end;
+        let single_person = |t: usize| {
+            tok_hit[t].is_some_and(|g| {
+                kind_of(m, &gaz[g]) == Some(EntityKind::Person)
+                    && !doc.text[gaz[g].start..gaz[g].end].contains(' ')
+            })
+        };
+        if spaced && run.clone().all(|t| free(t) || single_person(t)) {
+            let (s, e) = (doc.tokens[run.start].start, doc.tokens[run.end - 1].end);
+            out.push(Marked {
+                start: s,
+                end: e,
+                draft: org_draft(&doc.text[s..e]),
+            });
+            continue;
+        }
+        // The last organisation word, then an optional "of ..." tail.
+        let Some(h) = run.clone().rev().find(|&t| doc.has(t, flag::ORG_HEAD)) else {
+            continue;
+        };
+        // The head ends the run, or an "of"/"for" tail follows it; a head
+        // inside a longer run ("Subcontinent Markets Daily") is not one.
+        let tail = h + 1 < run.end && matches!(doc.tok(h + 1), "of" | "for");
+        if h + 1 != run.end && !tail {
+            continue;
+        }
+        let tail_end = run.end;
+        // Leading places belong to the name ("London Metal Exchange"); a
+        // leading person or organisation match does not.
+        let mut s = run.start;
+        while s < h
+            && tok_hit[s].is_some_and(|g| {
+                matches!(
+                    kind_of(m, &gaz[g]),
+                    Some(EntityKind::Person | EntityKind::Organization)
+                )
+            })
+        {
+            s += 1;
+        }
+        let place = |t: usize| {
+            tok_hit[t].is_some_and(|g| {
+                matches!(
+                    kind_of(m, &gaz[g]),
+                    Some(EntityKind::Location | EntityKind::Country | EntityKind::Bloc)
+                )
+            })
+        };
+        if (h == s && !tail) || !free(h) || !(s..=h).all(|t| free(t) || place(t)) {
+            continue;
+        }
+        // A heading "President ..." or a month is not part of a body's name.
+        if doc.has(s, flag::PERSON_TITLE) {
+            continue;
+        }
+        let (st, en) = (doc.tokens[s].start, doc.tokens[tail_end - 1].end);
+        if m.lex.not_org.contains(&doc.text[st..en]) {
+            continue;
+        }
+        out.push(Marked {
+            start: st,
+            end: en,
+            draft: org_draft(&doc.text[st..en]),
+        });
+    }
+}
+
+/// Is token `t` part of a dateline ("GENEVA, May 12", "LONDON (Wire)") or
+/// of a shouted line ("LET US TALK")? Asked only for all-caps tokens, so it
+/// is computed on demand.
+fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
+    let (s0, s1) = doc.sentences[doc.tokens[t].sentence];
+    let (upper, letters) = doc.text.as_bytes()[s0..s1]
+        .iter()
+        .filter(|c| c.is_ascii_alphabetic())
+        .fold((0usize, 0usize), |(u, l), c| {
+            (u + usize::from(c.is_ascii_uppercase()), l + 1)
+        });
+    if letters >= 8 && upper * 10 >= letters * 7 {
+        return true;
+    }
+    // A dateline is the leading upper-case run of a line that ends in a
+    // comma or is followed by "(" or a dash.
+    let upper_tok = |k: usize| {
+        let w = doc.tok(k);
+        matches!(w, "," | ".")
+            || w.chars().any(char::is_alphabetic)
+                && w.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+    };
+    let line_start = doc.text[..doc.tokens[t].start]
+        .rfind('\n')
+        .map_or(0, |p| p + 1);
+    let first = doc.token_at(line_start);
+    if !(first..=t).all(upper_tok) {
+        return false;
+    }
+    let line_end = doc.text[line_start..]
+        .find('\n')
+        .map_or(doc.text.len(), |p| line_start + p);
+    let mut end = t;
+    while end + 1 < doc.tokens.len() && doc.tokens[end + 1].start < line_end && upper_tok(end + 1) {
+        end += 1;
+    }
+    doc.tok(end) == ","
+        || (end + 1 < doc.tokens.len() && matches!(doc.tok(end + 1), "(" | "-" | "—" | "–"))
+}
+
+fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: &mut Vec<Marked>) {
+    let n = doc.tokens.len();
+    // Tokens already inside a name.
+    let mut busy = vec![false; n];
+    for &(a, b) in taken {
+        let mut t = doc.token_at(a);
+        while t < n && doc.tokens[t].start < b {
+            busy[t] = true;
+            t += 1;
+        }
+    }
+    let initials: Vec<(String, usize)> = out
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let ini: String = o
+                .draft
+                .name
+                .split(|c: char| c.is_whitespace() || c == '-')
+                .filter(|w| is_cap(w))
+                .filter_map(|w| w.chars().next())
+                .collect();
+            (ini, k)
+        })
+        .collect();
+    let mut singles: HashSet<String> = HashSet::new();
+    let mut found: Vec<Marked> = Vec::new();
+    for (t, (tok, &taken)) in doc.tokens.iter().zip(&busy).enumerate() {
+        let w = doc.tok(t);
+        if tok.kind != TokKind::Word || taken {
+            continue;
+        }
+        let acronym = (3..=6).contains(&w.len())
+            && w.as_bytes()[0].is_ascii_uppercase()
+            && w.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && !doc.has(t, flag::ACRONYM_STOPWORD);
+        if acronym && !is_loud(doc, t) {
+            let draft = match initials.iter().find(|(ini, _)| ini == w) {
+                Some(&(_, k)) => out[k].draft.clone(),
+                None => org_draft_acronym(w),
+            };
+            found.push(Marked {
+                start: tok.start,
+                end: tok.end,
+                draft,
+            });
+            continue;
+        }
+        // "the regulator Ofgem".
+        let introduced = t > 0
+            && is_cap(w)
+            && doc.has(t - 1, flag::ORG_INTRODUCER)
+            && !doc.has(t, flag::NAME_STOPWORD)
+            && !(t + 1 < n && is_cap(doc.tok(t + 1)) && doc.tokens[t + 1].kind == TokKind::Word);
+        if introduced {
+            singles.insert(w.to_owned());
+        }
+    }
+    if !singles.is_empty() {
+        for (t, (tok, &taken)) in doc.tokens.iter().zip(&busy).enumerate() {
+            let w = doc.tok(t);
+            if singles.contains(w) && !taken {
+                found.push(Marked {
+                    start: tok.start,
+                    end: tok.end,
+                    draft: org_draft(w),
+                });
+            }
+        }
+    }
+    out.extend(found);
+}
+
+fn org_draft_acronym(w: &str) -> Draft {
+    Draft {
+        id: format!("org:{}", w.to_ascii_lowercase()),
+        kind: EntityKind::Organization,
+        name: w.to_owned(),
+        role: None,
+        country: None,
+        capital_of: None,
+    }
+}
+
+/// "Treasury Secretary": a one-word office alias followed by a title head.
+/// "Treasury Secretary", "U.S. Treasury Secretary", "Treasury yields": a
+/// one-word office alias used as a modifier of a title or of a market noun,
+/// not naming the office.
+fn is_title_modifier(doc: &Doc<'_>, g: &GazHit) -> bool {
+    // One word, possibly after a country abbreviation ("U.S. Treasury").
+    let text = &doc.text[g.start..g.end];
+    let mut words = text.split(' ').rev();
+    words.next();
+    let abbreviated = |w: &str| w.chars().all(|c| c.is_uppercase() || c == '.');
+    if !words.all(abbreviated) {
+        return false;
+    }
+    let t = doc.token_at(g.end);
+    t < doc.tokens.len()
+        && doc.tokens[t].start == g.end + 1
+        && doc.has(t, flag::PERSON_TITLE | flag::NOT_ORG_BEFORE)
+}
+
+/// "Mexico's Congress", "Canadian Senate": an organisation alias tied by a
+/// possessive or an adjective to another country than the gazetteer's.
+fn other_countrys(
+    doc: &Doc<'_>,
+    m: &Model,
+    gaz: &[GazHit],
+    tok_hit: &[Option<usize>],
+    g: &GazHit,
+    org_country: Option<&str>,
+) -> bool {
+    let Some(org_country) = org_country else {
+        return false;
+    };
+    let t = doc.token_at(g.start);
+    let mut k = t;
+    if k > 0 && matches!(doc.tok(k - 1), "'s" | "’s") {
+        k -= 1;
+    }
+    if k == 0 {
+        return false;
+    }
+    let Some(prev) = tok_hit[k - 1] else {
+        return false;
+    };
+    let p = &gaz[prev];
+    let adjacent = p.end == doc.tokens[k].start || p.end + 1 == doc.tokens[k].start;
+    let country = p
+        .entity
+        .map(|e| &m.tables.entities[e])
+        .filter(|d| d.kind == EntityKind::Country);
+    adjacent && p.keep && country.is_some_and(|d| d.id != org_country)
+}
+
+fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
+    let ents = &m.tables.entities;
+    // US-state context: us-context words and places in the US (only
+    // counted when a US-state homonym occurs at all).
+    let homonym = gaz
+        .iter()
+        .any(|g| g.keep && m.lex.us_state_homonym.contains(&doc.text[g.start..g.end]));
+    let us_state_context = homonym && {
+        let us_words = (0..doc.tokens.len())
+            .filter(|&i| doc.has(i, flag::US_CONTEXT))
+            .count();
+        let us_places = gaz
+            .iter()
+            .filter_map(|g| g.entity)
+            .filter(|&e| {
+                ents[e].kind == EntityKind::Location
+                    && ents[e].country.as_deref() == Some("country:US")
+            })
+            .count();
+        us_words + us_places >= 2
+    };
+    let mut homograph_cache: HashMap<&str, bool> = HashMap::new();
+    // Per country: are all its mentions at a sentence start or in the
+    // headline? (Computed once per country, not once per mention.)
+    let mut initial_only: HashMap<usize, bool> = HashMap::new();
+    for gi in 0..gaz.len() {
+        let g = &gaz[gi];
+        let Some(e) = g.entity else { continue };
+        if !g.keep {
+            continue;
+        }
+        let def = &ents[e];
+        let surface = &doc.text[g.start..g.end];
+        let t = doc.token_at(g.start);
+        let mut drop = false;
+        // "LET US TALK": a short all-caps form in a shouted line.
+        if is_acronym(surface) && surface.len() <= 3 && !doc.sentence_initial(t) && is_loud(doc, t)
+        {
+            drop = true;
+        }
+        if def.kind == EntityKind::Country {
+            // Georgia the US state.
+            if m.lex.us_state_homonym.contains(surface) && us_state_context {
+                drop = true;
+            }
+            // "a Georgian manor house".
+            let after = doc.token_at(g.end);
+            if m.lex.period_adjective.contains(surface)
+                && after < doc.tokens.len()
+                && doc.has(after, flag::PERIOD_NOUN)
+            {
+                drop = true;
+            }
+            // china the porcelain, turkey the bird: the lower-case word occurs
+            // and every capitalised use opens a sentence or the headline.
+            if g.form == Form::Name && !surface.contains(' ') {
+                let all_initial = *initial_only.entry(e).or_insert_with(|| {
+                    gaz.iter()
+                        .filter(|h| h.entity == Some(e) && h.keep)
+                        .all(|h| {
+                            let k = doc.token_at(h.start);
+                            doc.sentence_initial(k) || doc.in_title(h.start)
+                        })
+                });
+                let common = all_initial
+                    && *homograph_cache
+                        .entry(surface)
+                        .or_insert_with(|| has_word(doc.text, &surface.to_lowercase()));
+                if common {
+                    for h in gaz
+                        .iter_mut()
+                        .filter(|h| h.entity == Some(e) && &doc.text[h.start..h.end] == surface)
+                    {
+                        h.keep = false;
+                    }
+                    continue;
+                }
+            }
+        }
+        if drop {
+            gaz[gi].keep = false;
+        }
+    }
+}
+
+/// True when `word` (lower case) occurs word-bounded in `text`.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// "China's Commerce Ministry", "the central bank" in a Brazil story: the
+/// country tied to a generic organisation name.
+fn resolve_contextual(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Entities) {
+    let ents = &m.tables.entities;
+    // Country mentions (names and demonyms) in text order.
+    let parties: Vec<(usize, usize, &str)> = gaz
+        .iter()
+        .filter(|g| g.keep)
+        .filter_map(|g| g.entity.map(|e| (g.start, g.end, &ents[e])))
+        .filter(|(_, _, d)| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
+        .map(|(s, e, d)| (s, e, d.id.as_str()))
+        .collect();
+    for g in gaz.iter().filter(|g| !g.contextual.is_empty()) {
+        if out
+            .mentions
+            .iter()
+            .any(|f| overlaps(f.start, f.end, g.start, g.end))
+        {
+            continue;
+        }
+        let sentence = doc.sentence_of(g.start);
+        let (s0, s1) = doc.sentences[sentence];
+        // Nearest country before in the sentence, then after it, then
+        // earlier in the text: the first one that has such a body wins.
+        let candidates = parties
+            .iter()
+            .rev()
+            .filter(|p| p.1 <= g.start && p.0 >= s0)
+            .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
+            .chain(parties.iter().rev().filter(|p| p.1 <= s0));
+        let pick = candidates.map(|p| p.2).find_map(|country| {
+            g.contextual
+                .iter()
+                .map(|&s| m.tables.surfaces[s].entity)
+                .find(|&e| ents[e].country.as_deref() == Some(country))
+        });
+        if let Some(e) = pick {
+            let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
+            out.mention(g.start, g.end, ent);
+        }
+    }
+}
+
+/// A bare surname after the person was named in full: "Li stated",
+/// "Jordan, who co-owns ...". Wins over a country of the same spelling.
+fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
+    let mut by_surname: HashMap<String, Option<usize>, BuildHasherDefault<FxHasher>> =
+        HashMap::default();
+    for (k, d) in out.drafts.iter().enumerate() {
+        if d.kind != EntityKind::Person {
+            continue;
+        }
+        let words: Vec<&str> = d.name.split_whitespace().filter(|w| is_cap(w)).collect();
+        let surname_first = d
+            .country
+            .as_deref()
+            .and_then(|c| c.strip_prefix("country:"))
+            .is_some_and(|c| m.lex.surname_first.contains(c));
+        let surname = if surname_first {
+            words.first()
+        } else {
+            words.last()
+        };
+        let Some(surname) = surname else { continue };
+        if words.len() < 2
+            || m.lex.name_stopword.contains(*surname)
+            || m.lex.function_word.contains(*surname)
+        {
+            continue;
+        }
+        by_surname
+            .entry((*surname).to_owned())
+            .and_modify(|v| {
+                if *v != Some(k) {
+                    *v = None
+                }
+            })
+            .or_insert(Some(k));
+    }
+    if by_surname.is_empty() {
+        return;
+    }
+    // Sorted mentions and each entity's first mention, so every lookup
+    // below is logarithmic (an article may repeat a surname many times).
+    out.mentions.sort_by_key(|f| (f.start, f.end));
+    let mut first_at: Vec<Option<usize>> = vec![None; out.drafts.len()];
+    for f in &out.mentions {
+        let slot = &mut first_at[f.ent];
+        *slot = Some(slot.map_or(f.start, |s| s.min(f.start)));
+    }
+    let mut added = Vec::new();
+    let mut replaced = Vec::new();
+    for (t, tok) in doc.tokens.iter().enumerate() {
+        if tok.kind != TokKind::Word || !is_cap(doc.tok(t)) {
+            continue;
+        }
+        let Some(&Some(k)) = by_surname.get(doc.tok(t)) else {
+            continue;
+        };
+        // Only after the first full mention (a headline may use the surname
+        // first), and not glued to another name.
+        let first = first_at[k];
+        if first.is_none_or(|s| s > tok.start) && !doc.in_title(tok.start) {
+            continue;
+        }
+        let next_cap = t + 1 < doc.tokens.len()
+            && doc.tokens[t + 1].kind == TokKind::Word
+            && is_cap(doc.tok(t + 1))
+            && doc.tokens[t + 1].start == tok.end + 1;
+        if next_cap {
+            continue;
+        }
+        // Mentions overlapping the token start before its end; names are
+        // short, so a few steps back cover every overlap.
+        let upto = out.mentions.partition_point(|f| f.start < tok.end);
+        let covering: Vec<usize> = (upto.saturating_sub(8)..upto)
+            .filter(|&i| {
+                overlaps(
+                    out.mentions[i].start,
+                    out.mentions[i].end,
+                    tok.start,
+                    tok.end,
+                )
+            })
+            .collect();
+        let replaceable = covering.iter().all(|&i| {
+            let f = &out.mentions[i];
+            f.start == tok.start
+                && f.end == tok.end
+                && matches!(
+                    out.drafts[f.ent].kind,
+                    EntityKind::Country | EntityKind::Location
+                )
+        });
+        if replaceable {
+            replaced.extend(covering);
+            added.push((tok.start, tok.end, k));
+        }
+    }
+    replaced.sort_unstable();
+    replaced.dedup();
+    let mut drop = vec![false; out.mentions.len()];
+    for i in replaced {
+        drop[i] = true;
+    }
+    let mut i = 0;
+    out.mentions.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    for (s, e, k) in added {
+        out.mention(s, e, k);
+    }
+}

@@ -1,0 +1,153 @@
+//! Is this article about government trade policy, and which topics?
+//!
+//! Evidence comes from the weighted phrases of `relevance.tsv` (positive for
+//! trade policy, negative for the other senses of trade-looking words), a
+//! little from the number of countries named, and a headline bonus. Trap
+//! phrases ("standard variable tariff", "trade deadline") win the
+//! leftmost-longest match, so the trade word inside them never counts.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::text::{Doc, TokKind};
+use super::{Draft, Entities, FxHasher, Model, TermHit};
+use crate::article::EntityKind;
+
+/// Evidence total at which a short item counts as relevant ...
+const THRESHOLD_SHORT: f32 = 2.5;
+/// ... and a full article (a passing mention of tariffs in a long story
+/// about something else is not enough).
+const THRESHOLD_LONG: f32 = 4.0;
+/// Words at which an article counts as full length.
+const FULL_LENGTH_WORDS: f32 = 300.0;
+/// A phrase counts at most this many times.
+const MAX_REPEATS: u32 = 3;
+
+pub(crate) struct Judgement {
+    pub(crate) relevant: bool,
+    pub(crate) score: f32,
+    pub(crate) topics: Vec<String>,
+}
+
+pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model) -> Vec<TermHit<'m>> {
+    m.terms
+        .find(doc)
+        .into_iter()
+        .filter(|h| !proper_noun(doc, h.start, h.end))
+        .filter_map(|h| {
+            let &i = h.payloads.first()?;
+            let (key, info) = &m.tables.terms[i];
+            Some(TermHit {
+                start: h.start,
+                end: h.end,
+                key,
+                info,
+            })
+        })
+        .collect()
+}
+
+/// A capitalised term inside a sentence is part of a name ("Mark Levy",
+/// "U.S. Steel", "the Tariff Act"), not the common word. Sentence starts,
+/// headlines and all-caps acronyms ("EV", "LNG") keep their sense.
+fn proper_noun(doc: &Doc<'_>, start: usize, end: usize) -> bool {
+    let first_word = doc.text[start..end].split(' ').next().unwrap_or("");
+    let capitalised = first_word.starts_with(|c: char| c.is_uppercase());
+    let all_caps = first_word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase);
+    if !capitalised || all_caps || doc.in_title(start) {
+        return false;
+    }
+    let t = doc.token_at(start);
+    t < doc.tokens.len() && !doc.sentence_initial(t)
+}
+
+pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities) -> Judgement {
+    let mut seen: HashMap<&str, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut evidence = 0.0f32;
+    let mut topic_counts: HashMap<&str, f32, BuildHasherDefault<FxHasher>> = HashMap::default();
+    for t in terms {
+        let n = seen.entry(t.key).or_insert(0);
+        *n += 1;
+        let headline = if doc.in_title(t.start) { 2.0 } else { 1.0 };
+        if *n <= MAX_REPEATS {
+            evidence += t.info.relevance * headline;
+        }
+        if !t.info.trap {
+            for topic in &t.info.topics {
+                *topic_counts.entry(topic.as_str()).or_insert(0.0) += headline;
+            }
+        }
+    }
+    let parties = ents
+        .mentions
+        .iter()
+        .map(|f| &ents.drafts[f.ent])
+        .filter(|d| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
+        .map(|d| d.id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    // Trade policy is between governments: two or more parties help a little.
+    if evidence > 0.0 {
+        evidence += 0.5 * parties.min(4) as f32;
+    }
+    let words = doc
+        .tokens
+        .iter()
+        .filter(|t| t.kind == TokKind::Word)
+        .count() as f32;
+    let threshold =
+        THRESHOLD_SHORT + (THRESHOLD_LONG - THRESHOLD_SHORT) * (words / FULL_LENGTH_WORDS).min(1.0);
+    let relevant = evidence >= threshold;
+    let score = 1.0 / (1.0 + (-(evidence - threshold) / 2.0).exp());
+    let mut topics: Vec<String> = if relevant {
+        topic_counts
+            .into_iter()
+            .filter(|&(_, c)| c >= 2.0)
+            .map(|(t, _)| t.to_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    topics.sort();
+    Judgement {
+        relevant,
+        score: (score * 1000.0).round() / 1000.0,
+        topics,
+    }
+}
+
+/// Instruments and commodities named in a trade-relevant article, and the
+/// named agreements (USMCA...) as the trade-agreement instrument.
+pub(crate) fn add_trade_entities(terms: &[TermHit<'_>], ents: &mut Entities) {
+    for t in terms.iter().filter(|t| !t.info.trap) {
+        for (id, kind) in [
+            (&t.info.instrument, EntityKind::Instrument),
+            (&t.info.commodity, EntityKind::Commodity),
+        ] {
+            if let Some(id) = id {
+                let k = ents.add_with(id, || vocabulary_draft(id, kind));
+                ents.mention(t.start, t.end, k);
+            }
+        }
+    }
+    for (s, e) in std::mem::take(&mut ents.agreements) {
+        let id = "instrument:trade-agreement";
+        let k = ents.add_with(id, || vocabulary_draft(id, EntityKind::Instrument));
+        ents.mention(s, e, k);
+    }
+}
+
+fn vocabulary_draft(id: &str, kind: EntityKind) -> Draft {
+    let name = id.split(':').nth(1).unwrap_or(id).replace('-', " ");
+    Draft {
+        id: id.to_owned(),
+        kind,
+        name,
+        role: None,
+        country: None,
+        capital_of: None,
+    }
+}

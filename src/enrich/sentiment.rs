@@ -1,0 +1,232 @@
+//! Tone toward trade relations and the economy (spec §5).
+//!
+//! Each sentence adds up its lexicon hits: domain entries (`sentiment.tsv`)
+//! at full weight, VADER's general words at a fraction. Barrier words
+//! ("tariff", "ban", "curbs") are neutral alone and give a nearby verb its
+//! sign: "cut tariffs" is de-escalation, "raise tariffs" escalation. A
+//! negator flips the next words ("talks did not collapse"), an intensifier
+//! scales the next word, a hedge ("could", "may") damps the rest of its
+//! sentence. The article score is the balance of positive and negative
+//! evidence, `(P - N) / (P + N + k)`, so a long article cannot saturate it.
+
+use super::data::SentTerm;
+use super::text::{Doc, TokKind};
+use super::{Model, SentHit};
+use crate::article::{Sentiment, SentimentLabel};
+
+/// Weight of a general-purpose (VADER) word relative to a domain entry.
+const VADER_WEIGHT: f32 = 0.15;
+/// VADER's negation factor.
+const NEGATION: f32 = -0.74;
+/// Words a negator reaches.
+const NEGATION_REACH: usize = 3;
+/// Words between an ease/escalate verb and its barrier.
+const BARRIER_REACH: usize = 4;
+/// Damping in the article score, per word of text (so the score measures
+/// the density of tone, and a long article cannot saturate it) ...
+const DAMPING_PER_WORD: f32 = 0.015;
+/// ... and at least this much, so one word does not make a short item
+/// extreme.
+const DAMPING_MIN: f32 = 2.0;
+/// Label thresholds for trade-relevant articles. Trade reporting leans on
+/// conflict words even when it is balanced, so a negative label needs a
+/// wider margin than a positive one. Other articles need a wider margin
+/// still (their tone is about the economy only when clearly stated).
+const POSITIVE_AT: f32 = 0.15;
+const NEGATIVE_AT: f32 = -0.40;
+const OFF_TOPIC_MARGIN: f32 = 1.4;
+/// An article not about trade needs this many tone words to lean either way.
+const OFF_TOPIC_MIN_HITS: usize = 3;
+/// The headline counts this much more than a body sentence.
+const HEADLINE_WEIGHT: f32 = 1.5;
+
+pub(crate) struct Tone {
+    pub(crate) article: Sentiment,
+    /// Tone of each sentence in [-1, 1].
+    pub(crate) per_sentence: Vec<f32>,
+}
+
+pub(crate) fn score(doc: &Doc<'_>, m: &Model, relevant: bool) -> Tone {
+    let hits = lexicon_hits(doc, m, relevant);
+    let mut per_sentence = vec![0.0f32; doc.sentences.len()];
+    let (mut pos, mut neg) = (0.0f32, 0.0f32);
+    let (mut pos_hits, mut neg_hits) = (0usize, 0usize);
+    let mut k = 0;
+    while k < hits.len() {
+        let s = doc.sentence_of(hits[k].start);
+        let mut j = k;
+        while j < hits.len() && doc.sentence_of(hits[j].start) == s {
+            j += 1;
+        }
+        let (p, n, ph, nh) = sentence_tone(doc, &hits[k..j], relevant);
+        per_sentence[s] = (p - n) / (p + n + 1.5);
+        let w = if doc.in_title(doc.sentences[s].0) {
+            HEADLINE_WEIGHT
+        } else {
+            1.0
+        };
+        pos += p * w;
+        neg += n * w;
+        pos_hits += ph;
+        neg_hits += nh;
+        k = j;
+    }
+    let words = doc
+        .tokens
+        .iter()
+        .filter(|t| t.kind != TokKind::Punct)
+        .count()
+        .max(1) as f32;
+    let damping = (DAMPING_PER_WORD * words).max(DAMPING_MIN);
+    let score = (pos - neg) / (pos + neg + damping);
+    let margin = if relevant { 1.0 } else { OFF_TOPIC_MARGIN };
+    let enough = relevant || pos_hits + neg_hits >= OFF_TOPIC_MIN_HITS;
+    let label = if !enough {
+        SentimentLabel::Neutral
+    } else if score >= POSITIVE_AT * margin {
+        SentimentLabel::Positive
+    } else if score <= NEGATIVE_AT * margin {
+        SentimentLabel::Negative
+    } else {
+        SentimentLabel::Neutral
+    };
+    let round = |x: f32| (x * 1000.0).round() / 1000.0;
+    Tone {
+        article: Sentiment {
+            label,
+            score: round(score.clamp(-1.0, 1.0)),
+            positive: round((pos_hits as f32 / words).min(1.0)),
+            negative: round((neg_hits as f32 / words).min(1.0)),
+        },
+        per_sentence: per_sentence.into_iter().map(round).collect(),
+    }
+}
+
+/// Domain lexicon hits (phrases, by automaton) merged with VADER's general
+/// words (one lookup per lower-case word not already covered), in text order.
+fn lexicon_hits(doc: &Doc<'_>, m: &Model, relevant: bool) -> Vec<SentHit> {
+    let domain: Vec<SentHit> = m
+        .sentiment
+        .find(doc)
+        .into_iter()
+        .filter_map(|h| {
+            let &i = h.payloads.first()?;
+            Some(SentHit {
+                start: h.start,
+                end: h.end,
+                term: m.tables.sentiment[i].1,
+            })
+        })
+        .collect();
+    // Outside trade news general words carry no tone (see below).
+    if !relevant {
+        return domain;
+    }
+    let mut out = Vec::with_capacity(domain.len() * 2);
+    let mut d = domain.into_iter().peekable();
+    for (i, t) in doc.tokens.iter().enumerate() {
+        while d.peek().is_some_and(|h| h.start <= t.start) {
+            let h = d.next().expect("peeked");
+            let end = h.end;
+            out.push(h);
+            if end > t.start {
+                break;
+            }
+        }
+        let covered = out.last().is_some_and(|h| h.end > t.start);
+        let word = doc.tok(i);
+        // A general word inside a name ("United States", "Lowlands Wire")
+        // or a compound ("duty-free") says nothing about tone.
+        if covered
+            || t.kind != TokKind::Word
+            || word.starts_with(|c: char| c.is_uppercase())
+            || word.contains('-')
+        {
+            continue;
+        }
+        let value = doc.general(i);
+        if value != 0.0 {
+            out.push(SentHit {
+                start: t.start,
+                end: t.end,
+                term: SentTerm::Word {
+                    value,
+                    domain: false,
+                    econ: false,
+                },
+            });
+        }
+    }
+    out.extend(d);
+    out
+}
+
+/// Positive and negative evidence of one sentence, and the hit counts.
+fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, usize, usize) {
+    let tok = |h: &SentHit| doc.token_at(h.start);
+    let barriers: Vec<usize> = hits
+        .iter()
+        .filter(|h| h.term == SentTerm::Barrier)
+        .map(tok)
+        .collect();
+    let near_barrier = |t: usize| {
+        barriers
+            .iter()
+            .any(|&b| b.abs_diff(t) <= BARRIER_REACH && b != t)
+    };
+    let (mut pos, mut neg) = (0.0f32, 0.0f32);
+    let (mut ph, mut nh) = (0, 0);
+    let mut negated_until: Option<usize> = None;
+    let mut intensity = 1.0f32;
+    let mut hedge = 1.0f32;
+    for h in hits {
+        let t = tok(h);
+        let value = match h.term {
+            SentTerm::Negator => {
+                negated_until = Some(doc.token_at(h.end) + NEGATION_REACH);
+                continue;
+            }
+            SentTerm::Intensifier(x) => {
+                intensity = x;
+                continue;
+            }
+            SentTerm::Hedge(x) => {
+                hedge = hedge.min(x);
+                continue;
+            }
+            SentTerm::Barrier => continue,
+            // Outside trade news only market and economy words carry tone.
+            SentTerm::Word { econ: false, .. } | SentTerm::Ease(_) | SentTerm::Escalate(_)
+                if !relevant =>
+            {
+                continue
+            }
+            SentTerm::Ease(x) if near_barrier(t) => x,
+            SentTerm::Escalate(x) if near_barrier(t) => -x,
+            SentTerm::Ease(_) | SentTerm::Escalate(_) => continue,
+            SentTerm::Word {
+                value,
+                domain: true,
+                ..
+            } => value,
+            SentTerm::Word {
+                value,
+                domain: false,
+                ..
+            } => value * VADER_WEIGHT,
+        };
+        let mut v = value * intensity * hedge;
+        intensity = 1.0;
+        if negated_until.is_some_and(|u| t <= u) {
+            v *= NEGATION;
+        }
+        if v > 0.0 {
+            pos += v;
+            ph += 1;
+        } else if v < 0.0 {
+            neg -= v;
+            nh += 1;
+        }
+    }
+    (pos, neg, ph, nh)
+}

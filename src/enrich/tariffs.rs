@@ -1,0 +1,651 @@
+//! Tariff measures: who imposes which rate on whom (spec §4).
+//!
+//! A percentage is a tariff rate when a tariff word ("tariff", "duty",
+//! "levy", "rate") governs it in the same sentence and nothing in between
+//! says it is something else (growth, a market move, a share, "50% owned").
+//! Direction comes from the phrasing, in this order:
+//!
+//! * imposer: a party modifying the tariff noun ("U.S. tariffs", "Mercosur's
+//!   35% tariff", "a 15% U.S. tariff"), the agent of a passive ("imposed by
+//!   President Donald Trump"), or the subject of an imposing verb ("China
+//!   imposes a 10 percent tariff");
+//! * target: a party after "on"/"from"/"against" ("on Chinese goods", "on
+//!   imports from China"), or the subject of a suffering verb ("India hit with
+//!   50% U.S. tariffs", "Brazilian goods still face ..."), or nobody when the
+//!   rate applies to everyone ("all trading partners");
+//! * otherwise the same sentence's earlier measure, then the article's usual
+//!   imposer and target.
+
+use std::collections::HashMap;
+
+use super::text::{Doc, TokKind};
+use super::{Entities, Model, TermHit};
+use crate::article::{EntityKind, TariffMeasure};
+
+/// A country or bloc mention usable as imposer or target.
+#[derive(Debug, Clone)]
+struct Party<'e> {
+    tok: usize,
+    tok_end: usize,
+    id: &'e str,
+    /// A person or organisation: can impose (as the government's voice),
+    /// never be the target ("for Tesla's cars" is not a US target).
+    agent_only: bool,
+}
+
+/// One tariff rate and what the phrasing says about it.
+#[derive(Debug)]
+struct Rate {
+    value: f64,
+    sentence: usize,
+    /// First token of the number, last token of the "%"/"percent".
+    tok: usize,
+    end_tok: usize,
+    imposer: Option<String>,
+    targets: Option<Vec<String>>,
+    /// The rate applies to every country.
+    global: bool,
+    goods: Vec<String>,
+}
+
+pub(crate) fn extract(
+    doc: &Doc<'_>,
+    m: &Model,
+    ents: &Entities,
+    terms: &[TermHit<'_>],
+) -> Vec<TariffMeasure> {
+    let parties = parties(doc, ents);
+    let mut rates = Vec::new();
+    for i in 0..doc.tokens.len() {
+        let Some((value, end_tok)) = rate_at(doc, i) else {
+            continue;
+        };
+        if blocked(doc, m, i, end_tok) {
+            continue;
+        }
+        let Some(cue) = cue_for(doc, m, i, end_tok) else {
+            continue;
+        };
+        let mut r = Rate {
+            value,
+            sentence: doc.tokens[i].sentence,
+            tok: i,
+            end_tok,
+            imposer: None,
+            targets: None,
+            global: false,
+            goods: Vec::new(),
+        };
+        read_direction(doc, m, &parties, cue, &mut r);
+        r.goods = goods(doc, terms, cue.min(i), end_tok);
+        rates.push(r);
+    }
+    fill_defaults(doc, &parties, &mut rates);
+    let mut out: Vec<TariffMeasure> = Vec::new();
+    for r in rates {
+        let Some(imposer) = r.imposer else { continue };
+        let targets: Vec<Option<String>> = match r.targets {
+            Some(t) if !t.is_empty() => t.into_iter().map(Some).collect(),
+            _ => vec![None],
+        };
+        let (s0, s1) = doc.sentences[r.sentence];
+        let text = doc.text[s0..s1].trim().to_owned();
+        for target in targets {
+            if target.as_deref() == Some(imposer.as_str()) {
+                continue;
+            }
+            let dup = out.iter().any(|t| {
+                t.imposer == imposer
+                    && t.target == target
+                    && (t.rate_percent - r.value).abs() < 1e-9
+            });
+            if !dup {
+                out.push(TariffMeasure {
+                    imposer: imposer.clone(),
+                    target,
+                    rate_percent: r.value,
+                    goods: r.goods.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities) -> Vec<Party<'e>> {
+    let mut out: Vec<Party> = ents
+        .mentions
+        .iter()
+        .filter_map(|f| {
+            let d = &ents.drafts[f.ent];
+            let id = match d.kind {
+                EntityKind::Country | EntityKind::Bloc => Some(d.id.as_str()),
+                EntityKind::Location => d.capital_of.as_deref(),
+                EntityKind::Person | EntityKind::Organization => d.country.as_deref(),
+                _ => None,
+            }?;
+            let tok = doc.token_at(f.start);
+            let tok_end = doc.token_at(f.end);
+            let agent_only = matches!(d.kind, EntityKind::Person | EntityKind::Organization);
+            Some(Party {
+                tok,
+                tok_end,
+                id,
+                agent_only,
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| p.tok);
+    out
+}
+
+const NUMBER_WORDS: [(&str, f64); 28] = [
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
+    ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
+    ("eighteen", 18.0),
+    ("nineteen", 19.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("sixty", 60.0),
+    ("seventy", 70.0),
+    ("eighty", 80.0),
+    ("ninety", 90.0),
+    ("hundred", 100.0),
+];
+
+/// "fifty", "twenty-five", "one hundred" as a number.
+fn word_number(w: &str) -> Option<f64> {
+    let lower = w.to_ascii_lowercase();
+    let mut total = 0.0f64;
+    for part in lower.split('-') {
+        let &(_, v) = NUMBER_WORDS.iter().find(|(n, _)| *n == part)?;
+        total = if v == 100.0 {
+            total.max(1.0) * 100.0
+        } else {
+            total + v
+        };
+    }
+    Some(total)
+}
+
+/// A percentage starting at token `i`: its value and the index of its last
+/// token ("%", "percent" or "cent").
+fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
+    let tok = doc.tokens[i];
+    // Cheap test first: a unit follows ("%", "percent", "per cent",
+    // possibly after "hundred").
+    let unit_near = [i + 1, i + 2].iter().any(|&j| {
+        j < doc.tokens.len()
+            && matches!(doc.lower.as_bytes()[doc.tokens[j].start], b'%' | b'p')
+            && matches!(doc.lower_tok(j), "%" | "percent" | "per")
+    });
+    if !unit_near {
+        return None;
+    }
+    let value = match tok.kind {
+        TokKind::Number => doc.tok(i).replace(',', "").parse::<f64>().ok()?,
+        TokKind::Word => {
+            // "one hundred percent": take the compound only from its start.
+            if i > 0 && word_number(doc.tok(i - 1)).is_some() {
+                return None;
+            }
+            let mut v = word_number(doc.tok(i))?;
+            let mut j = i;
+            if j + 1 < doc.tokens.len() && doc.tok(j + 1).eq_ignore_ascii_case("hundred") {
+                v *= 100.0;
+                j += 1;
+            }
+            return unit_after(doc, j).map(|e| (v, e));
+        }
+        TokKind::Punct => return None,
+    };
+    unit_after(doc, i).map(|e| (value, e))
+}
+
+fn unit_after(doc: &Doc<'_>, i: usize) -> Option<usize> {
+    let n = doc.tokens.len();
+    if i + 1 >= n {
+        return None;
+    }
+    match doc.lower_tok(i + 1) {
+        "%" | "percent" => Some(i + 1),
+        "per" if i + 2 < n && doc.lower_tok(i + 2) == "cent" => Some(i + 2),
+        _ => None,
+    }
+}
+
+/// A market move, a share or a stake rather than a tariff rate.
+fn blocked(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> bool {
+    let sentence = doc.tokens[i].sentence;
+    let before = (i.saturating_sub(3)..i).filter(|&k| doc.tokens[k].sentence == sentence);
+    if before
+        .into_iter()
+        .any(|k| m.lex.market_verb.contains(doc.lower_tok(k)))
+    {
+        return true;
+    }
+    let after = |k: usize| {
+        doc.tokens
+            .get(end_tok + k)
+            .filter(|t| t.sentence == sentence)
+            .map(|_| doc.lower_tok(end_tok + k))
+    };
+    match after(1) {
+        Some("of" | "owned" | "stake" | "share" | "stakes" | "shares" | "owner" | "majority") => {
+            true
+        }
+        Some("or") => after(2) == Some("more"),
+        _ => false,
+    }
+}
+
+/// `w` is a lower-cased token; a compound counts by its last part
+/// ("counter-tariffs", "anti-subsidy duties").
+fn is_cue(m: &Model, w: &str) -> bool {
+    m.lex.tariff_cue.contains(w)
+        || w.rsplit('-')
+            .next()
+            .is_some_and(|last| last != w && m.lex.tariff_cue.contains(last))
+}
+
+/// `w` is a lower-cased token.
+fn is_blocker(m: &Model, w: &str) -> bool {
+    m.lex.rate_blocker.contains(w) || m.lex.market_verb.contains(w)
+}
+
+/// The tariff word governing the rate: right after it ("a 10 percent
+/// tariff", "a 15% U.S. tariff") or earlier in the sentence ("tariffs ...
+/// to 50%").
+fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> {
+    let sentence = doc.tokens[i].sentence;
+    let n = doc.tokens.len();
+    let mut k = end_tok + 1;
+    let mut words = 0;
+    while k < n && doc.tokens[k].sentence == sentence && words < 4 {
+        let w = doc.lower_tok(k);
+        if is_cue(m, w) {
+            return Some(k);
+        }
+        if is_blocker(m, w) || matches!(w, "," | ";" | "on" | "from" | "to" | "of" | "and" | "in") {
+            break;
+        }
+        if doc.tokens[k].kind == TokKind::Word {
+            words += 1;
+        }
+        k += 1;
+    }
+    let mut k = i;
+    while k > 0 && doc.tokens[k - 1].sentence == sentence {
+        k -= 1;
+        let w = doc.lower_tok(k);
+        if is_cue(m, w) {
+            // "interest rate", "growth rate": the word before decides.
+            let qualified = k > 0 && is_blocker(m, doc.lower_tok(k - 1));
+            return (!qualified).then_some(k);
+        }
+        if is_blocker(m, w) {
+            return None;
+        }
+    }
+    None
+}
+
+fn is_preposition(w: &str) -> bool {
+    matches!(
+        w,
+        "on" | "from" | "against" | "for" | "to" | "of" | "with" | "in" | "at" | "into" | "by"
+    )
+}
+
+/// True when the party is the object of a preposition ("on Chinese goods").
+fn after_preposition(doc: &Doc<'_>, p: &Party) -> Option<&'static str> {
+    let mut k = p.tok;
+    for _ in 0..3 {
+        if k == 0 {
+            return None;
+        }
+        k -= 1;
+        let w = doc.tok(k);
+        if let Some(prep) = [
+            "on", "from", "against", "for", "to", "of", "with", "in", "at", "into", "by",
+        ]
+        .into_iter()
+        .find(|&x| x == w)
+        {
+            return Some(prep);
+        }
+        if !matches!(
+            w,
+            "the" | "a" | "most" | "all" | "some" | "many" | "its" | "other"
+        ) {
+            return None;
+        }
+    }
+    None
+}
+
+/// "on C$30 billion of U.S. goods", "on a range of Brazilian products": an
+/// "of" object that belongs to an "on" a few words before.
+fn of_after_on(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    after_preposition(doc, p) == Some("of")
+        && (p.tok.saturating_sub(7)..p.tok).any(|k| doc.tok(k) == "on")
+}
+
+/// Start of the clause containing token `i` (";", ":", "while", "but").
+fn clause_start(doc: &Doc<'_>, i: usize) -> usize {
+    let sentence = doc.tokens[i].sentence;
+    let mut k = i;
+    while k > 0 && doc.tokens[k - 1].sentence == sentence {
+        if matches!(doc.tok(k - 1), ";" | ":" | "while" | "whereas" | "but") {
+            break;
+        }
+        k -= 1;
+    }
+    k
+}
+
+fn clause_end(doc: &Doc<'_>, i: usize) -> usize {
+    let sentence = doc.tokens[i].sentence;
+    let mut k = i;
+    while k < doc.tokens.len() && doc.tokens[k].sentence == sentence {
+        if matches!(doc.tok(k), ";" | ":" | "while" | "whereas" | "but") {
+            break;
+        }
+        k += 1;
+    }
+    k
+}
+
+fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r: &mut Rate) {
+    let (i, end_tok) = (r.tok, r.end_tok);
+    let c0 = clause_start(doc, i.min(cue));
+    let c1 = clause_end(doc, i.max(cue));
+    let in_clause: Vec<&Party<'_>> = parties
+        .iter()
+        .filter(|p| p.tok >= c0 && p.tok_end <= c1)
+        .collect();
+
+    // Imposer 1: a party inside the tariff noun phrase.
+    let np = if cue > end_tok {
+        in_clause
+            .iter()
+            .find(|p| p.tok > end_tok && p.tok_end <= cue)
+    } else {
+        None
+    }
+    .or_else(|| {
+        // "Mercosur's 35% tariff", "the EU's standard 10% import tariff",
+        // "U.S. tariffs stand at 30 percent".
+        let head = if cue < i { cue } else { i };
+        in_clause.iter().rev().find(|p| {
+            p.tok_end <= head
+                && head - p.tok_end <= 3
+                && (p.tok_end..head).all(|k| {
+                    let w = doc.tok(k);
+                    matches!(
+                        w,
+                        "'s" | "’s"
+                            | "the"
+                            | "a"
+                            | "an"
+                            | "standard"
+                            | "own"
+                            | "new"
+                            | "additional"
+                            | "current"
+                            | "existing"
+                    ) || (doc.tokens[k].kind == TokKind::Word
+                        && !is_preposition(w)
+                        && !m.lex.impose_verb.contains(w)
+                        && !m.lex.target_verb.contains(w)
+                        && w.chars().all(|c| c.is_lowercase() || c == '-'))
+                })
+                && (after_preposition(doc, p).is_none()
+                    || matches!(doc.tok(p.tok_end), "'s" | "’s"))
+        })
+    });
+    r.imposer = np.map(|p| p.id.to_owned());
+
+    // Imposer 2: "imposed by X", "duties President Trump imposed".
+    if r.imposer.is_none() {
+        let base = cue.max(end_tok);
+        r.imposer = in_clause
+            .iter()
+            .find(|p| {
+                p.tok > base
+                    && p.tok - base <= 5
+                    && (p.tok > 0 && doc.tok(p.tok - 1) == "by"
+                        || (p.tok_end < doc.tokens.len()
+                            && m.lex.impose_verb.contains(doc.tok(p.tok_end))))
+            })
+            .map(|p| p.id.to_owned());
+    }
+
+    // The nearest verb before the rate decides whose clause this is.
+    let mut subject_target: Option<Vec<String>> = None;
+    let mut k = i;
+    while k > c0 {
+        k -= 1;
+        let w = doc.tok(k);
+        if m.lex.target_verb.contains(w) {
+            let mut subjects: Vec<String> = in_clause
+                .iter()
+                .filter(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
+                .map(|p| p.id.to_owned())
+                .collect();
+            subjects.dedup();
+            if !subjects.is_empty() {
+                subject_target = Some(subjects);
+                break;
+            }
+        } else if m.lex.impose_verb.contains(w) {
+            if r.imposer.is_none() {
+                r.imposer = subject_before(doc, &in_clause, k);
+            }
+            break;
+        }
+    }
+
+    // Target 1: "on Chinese goods", "on imports from China".
+    let from = if cue < i { cue } else { end_tok };
+    let explicit: Option<&Party> = in_clause.iter().copied().find(|p| {
+        p.tok > from
+            && p.tok <= end_tok + 12
+            && !p.agent_only
+            && (matches!(
+                after_preposition(doc, p),
+                Some("on" | "from" | "against" | "for")
+            ) || of_after_on(doc, p))
+            && Some(p.id) != r.imposer.as_deref()
+    });
+    if let Some(p) = explicit {
+        // "from Canada and Mexico": coordinated parties share the rate.
+        let mut targets = vec![p.id.to_owned()];
+        let mut last = p.tok_end;
+        for q in in_clause
+            .iter()
+            .filter(|q| q.tok >= p.tok_end && !q.agent_only)
+        {
+            let joined = (last..q.tok).all(|k| matches!(doc.tok(k), "and" | "," | "or" | "the"));
+            if !joined || q.tok == last {
+                break;
+            }
+            if !targets.iter().any(|t| t == q.id) && Some(q.id) != r.imposer.as_deref() {
+                targets.push(q.id.to_owned());
+            }
+            last = q.tok_end;
+        }
+        r.targets = Some(targets);
+    } else if let Some(subjects) = subject_target {
+        let t: Vec<String> = subjects
+            .into_iter()
+            .filter(|s| Some(s) != r.imposer.as_ref())
+            .collect();
+        if !t.is_empty() {
+            r.targets = Some(t);
+        }
+    }
+    if r.targets.is_none() {
+        // Multi-word phrases ("all trading partners") count anywhere in the
+        // clause; a single word ("imports", "imported") only right after the
+        // tariff word or the rate ("a tariff on branded drug imports").
+        // Multi-word phrases ("all trading partners") count anywhere in the
+        // clause; a single word ("imports", "baseline") only within seven
+        // words after the tariff word or the rate.
+        let phrase_at = |k: usize, words: &[String]| {
+            k + words.len() <= c1
+                && words
+                    .iter()
+                    .enumerate()
+                    .all(|(j, w)| doc.lower_tok(k + j) == w)
+        };
+        r.global = m.lex.all_targets_words.iter().any(|words| {
+            if words.len() > 1 {
+                (c0..c1).any(|k| phrase_at(k, words))
+            } else {
+                [cue, end_tok]
+                    .iter()
+                    .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
+            }
+        });
+    }
+}
+
+/// The party right before verb token `v`: at most six tokens back, no comma
+/// in between, not the object of a preposition.
+fn subject_before(doc: &Doc<'_>, in_clause: &[&Party<'_>], v: usize) -> Option<String> {
+    in_clause
+        .iter()
+        .rev()
+        .find(|p| {
+            p.tok_end <= v
+                && v - p.tok_end <= 6
+                && !(p.tok_end..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
+                && after_preposition(doc, p).is_none()
+        })
+        .map(|p| p.id.to_owned())
+}
+
+/// Fills what the phrasing left open: the same sentence's earlier measure,
+/// then the article's usual imposer and target.
+fn fill_defaults(doc: &Doc<'_>, parties: &[Party<'_>], rates: &mut [Rate]) {
+    let mode = |values: Vec<&str>| -> Option<String> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for v in &values {
+            *counts.entry(v).or_insert(0) += 1;
+        }
+        // Ties go to the value seen first.
+        let best = counts.values().copied().max()?;
+        values
+            .into_iter()
+            .find(|v| counts[v] == best)
+            .map(str::to_owned)
+    };
+    let usual_imposer =
+        mode(rates.iter().filter_map(|r| r.imposer.as_deref()).collect()).or_else(|| {
+            let us = "country:US";
+            parties.iter().any(|p| p.id == us).then(|| us.to_owned())
+        });
+    let usual_target = mode(
+        rates
+            .iter()
+            .filter_map(|r| r.targets.as_ref())
+            .filter(|t| t.len() == 1)
+            .map(|t| t[0].as_str())
+            .collect(),
+    );
+    for k in 0..rates.len() {
+        let prev = (0..k)
+            .rev()
+            .find(|&j| rates[j].sentence == rates[k].sentence);
+        if rates[k].imposer.is_none() {
+            let target = rates[k].targets.as_ref().and_then(|t| t.first()).cloned();
+            let not_target = |id: &str| Some(id) != target.as_deref();
+            // The usual imposer cannot be this rate's own target ("Beijing
+            // ... raised its levies on American goods"): then the nearest
+            // party before the rate in its sentence imposes it.
+            let s = rates[k].sentence;
+            let nearest_before = || {
+                parties
+                    .iter()
+                    .rev()
+                    .find(|p| {
+                        doc.tokens[p.tok].sentence == s && p.tok < rates[k].tok && not_target(p.id)
+                    })
+                    .map(|p| p.id.to_owned())
+            };
+            rates[k].imposer = prev
+                .and_then(|j| rates[j].imposer.clone())
+                .filter(|i| not_target(i))
+                .or_else(|| usual_imposer.clone().filter(|i| not_target(i)))
+                .or_else(nearest_before);
+        }
+        if rates[k].targets.is_none() && !rates[k].global {
+            let fallback = prev
+                .and_then(|j| rates[j].targets.clone())
+                .or_else(|| usual_target.clone().map(|t| vec![t]))
+                .or_else(|| {
+                    let imposer = rates[k].imposer.clone();
+                    let s = rates[k].sentence;
+                    parties
+                        .iter()
+                        .filter(|p| {
+                            !p.agent_only
+                                && doc.tokens[p.tok].sentence == s
+                                && Some(p.id) != imposer.as_deref()
+                        })
+                        .min_by_key(|p| p.tok.abs_diff(rates[k].tok))
+                        .map(|p| vec![p.id.to_owned()])
+                })
+                .or_else(|| {
+                    // The party the article is most about.
+                    let imposer = rates[k].imposer.clone();
+                    mode(
+                        parties
+                            .iter()
+                            .filter(|p| !p.agent_only && Some(p.id) != imposer.as_deref())
+                            .map(|p| p.id)
+                            .collect(),
+                    )
+                    .map(|t| vec![t])
+                });
+            rates[k].targets = fallback;
+        }
+    }
+}
+
+/// Commodities named between the tariff word and the end of its phrase.
+fn goods(doc: &Doc<'_>, terms: &[TermHit<'_>], from_tok: usize, end_tok: usize) -> Vec<String> {
+    let start = doc.tokens[from_tok].start;
+    let sentence = doc.tokens[end_tok].sentence;
+    let last = (end_tok..doc.tokens.len().min(end_tok + 12))
+        .take_while(|&k| doc.tokens[k].sentence == sentence && !matches!(doc.tok(k), ";" | "while"))
+        .last()
+        .unwrap_or(end_tok);
+    let end = doc.tokens[last].end;
+    let mut out: Vec<String> = terms
+        .iter()
+        .filter(|t| t.start >= start && t.end <= end && !t.info.trap)
+        .filter_map(|t| t.info.commodity.clone())
+        .collect();
+    out.dedup();
+    out
+}

@@ -1,0 +1,983 @@
+//! Engine-level tests: each rule and each trap in our own words, the seed
+//! article's facts, data validation, and a property test over arbitrary
+//! input. Module-level details (tokens, sentences, matching) are tested next
+//! to their code.
+
+use std::sync::OnceLock;
+
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+
+use super::*;
+use crate::article::{EnrichedRecord, SentimentLabel};
+
+fn engine() -> &'static Enricher {
+    static ENGINE: OnceLock<Enricher> = OnceLock::new();
+    ENGINE.get_or_init(|| Enricher::embedded().expect("embedded data is valid"))
+}
+
+fn article(title: &str, body: &str) -> Article {
+    Article {
+        id: "t".into(),
+        source: None,
+        url: None,
+        title: (!title.is_empty()).then(|| title.to_owned()),
+        body: Some(body.to_owned()),
+        published_at: Some(Utc.with_ymd_and_hms(2025, 7, 29, 9, 0, 0).unwrap()),
+        language: None,
+    }
+}
+
+fn run(title: &str, body: &str) -> EnrichedRecord {
+    engine().enrich(&article(title, body))
+}
+
+fn ids(r: &EnrichedRecord) -> Vec<&str> {
+    r.entities.iter().map(|e| e.id.as_str()).collect()
+}
+
+fn has(r: &EnrichedRecord, id: &str) -> bool {
+    r.entities.iter().any(|e| e.id == id)
+}
+
+fn entity<'r>(r: &'r EnrichedRecord, id: &str) -> &'r Entity {
+    r.entities
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("{id} missing from {:?}", ids(r)))
+}
+
+fn tariffs(r: &EnrichedRecord) -> Vec<(String, Option<String>, f64)> {
+    r.tariff_measures
+        .iter()
+        .map(|t| (t.imposer.clone(), t.target.clone(), t.rate_percent))
+        .collect()
+}
+
+fn measure(imposer: &str, target: Option<&str>, rate: f64) -> (String, Option<String>, f64) {
+    (imposer.to_owned(), target.map(str::to_owned), rate)
+}
+
+// ------------------------------------------------------------------ loading
+
+#[test]
+fn embedded_data_loads_quickly_and_the_engine_is_shareable() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Enricher>();
+    let e = Enricher::embedded().unwrap();
+    assert!(
+        e.build_time() < Duration::from_secs(1),
+        "build took {:?}",
+        e.build_time()
+    );
+    assert!(e.version().starts_with("tradewire-enrich/"));
+}
+
+/// A copy of the embedded data files in a fresh directory.
+fn data_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tradewire-data-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = data::Sources::embedded();
+    for name in data::FILES {
+        std::fs::write(dir.join(name), src.text(name)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_directory_with_the_same_files_loads_like_the_embedded_data() {
+    let dir = data_dir("same");
+    let e = Enricher::from_dir(&dir).unwrap();
+    let a = article("", "China imposes a 10 percent tariff on U.S. products.");
+    assert_eq!(tariffs(&e.enrich(&a)), tariffs(&engine().enrich(&a)));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_surface_form_used_by_two_entities_stops_startup_with_file_and_line() {
+    let dir = data_dir("dup");
+    let path = dir.join("people.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    // An analyst adds a person whose alias is already a country's name.
+    text.push_str("jane-canada\tJane Canada\tCanada\tTrade Envoy\tCA\n");
+    let line = text.lines().count();
+    std::fs::write(&path, text).unwrap();
+    let err = Enricher::from_dir(&dir).unwrap_err();
+    assert!(err.file.ends_with("people.tsv"), "{err}");
+    assert_eq!(err.line, line);
+    assert!(err.to_string().contains("\"Canada\""), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_misspelt_rule_kind_or_missing_file_is_an_error_not_a_silent_no_op() {
+    let dir = data_dir("rule");
+    let path = dir.join("rules.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("persn-title\tWarden\n");
+    std::fs::write(&path, text).unwrap();
+    let err = Enricher::from_dir(&dir).unwrap_err();
+    assert!(err.to_string().contains("unknown rule kind"), "{err}");
+    std::fs::remove_file(dir.join("topics.tsv")).unwrap();
+    let err = Enricher::from_dir(&dir).unwrap_err();
+    assert!(err.to_string().contains("cannot read"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_analyst_can_add_an_official_without_touching_rust() {
+    let dir = data_dir("add");
+    let path = dir.join("people.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("odile-ferrand\tOdile Ferrand\tFerrand\tFrench Trade Envoy\tFR\n");
+    std::fs::write(&path, text).unwrap();
+    let e = Enricher::from_dir(&dir).unwrap();
+    let r = e.enrich(&article(
+        "",
+        "Ferrand met officials in Lyon about wine tariffs.",
+    ));
+    let p = entity(&r, "person:odile-ferrand");
+    assert_eq!(p.role.as_deref(), Some("French Trade Envoy"));
+    assert_eq!(p.country.as_deref(), Some("country:FR"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+// ------------------------------------------------------------------ countries
+
+#[test]
+fn countries_are_found_by_name_abbreviation_demonym_and_possessive() {
+    let r = run(
+        "",
+        "Canada's lumber mills, Brazilian farmers and UK officials met in the U.S. to discuss tariffs.",
+    );
+    for id in ["country:CA", "country:BR", "country:GB", "country:US"] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    let ca = entity(&r, "country:CA");
+    assert_eq!(
+        ca.mentions[0].text, "Canada",
+        "possessive 's stays outside the mention"
+    );
+}
+
+#[test]
+fn a_shouted_headline_us_is_the_pronoun() {
+    let r = run(
+        "LET US TALK ABOUT YOUR MONEY",
+        "A podcast about saving for retirement.",
+    );
+    assert!(!has(&r, "country:US"), "{:?}", ids(&r));
+    let r = run("", "Talks between the US and Mexico resumed.");
+    assert!(has(&r, "country:US"));
+}
+
+#[test]
+fn georgia_the_us_state_is_not_the_country() {
+    let r = run(
+        "Georgia voters head to the polls",
+        "ATLANTA (Wire) - Gov. Pat Rowe said Georgia would extend early voting in every county.",
+    );
+    assert!(!has(&r, "country:GE"), "{:?}", ids(&r));
+    let r = run(
+        "",
+        "Georgia and Armenia signed a transit pact in Tbilisi on Monday.",
+    );
+    assert!(has(&r, "country:GE"));
+}
+
+#[test]
+fn a_georgian_manor_is_a_period_style_not_a_country() {
+    let r = run(
+        "",
+        "The Georgian manor house went under the hammer with its silver.",
+    );
+    assert!(!has(&r, "country:GE"), "{:?}", ids(&r));
+}
+
+#[test]
+fn porcelain_china_and_the_bird_turkey_are_not_countries() {
+    let r = run(
+        "Collectors chase bone china at spring sale",
+        "China and crystal filled most of the lots. Dealers said fine china from the 1800s sold well.",
+    );
+    assert!(!has(&r, "country:CN"), "{:?}", ids(&r));
+    assert!(!r.trade_policy.relevant);
+    let r = run(
+        "Turkey sales rise ahead of the holidays",
+        "Turkey is on most menus again. Farmers said a whole turkey costs a little more this year.",
+    );
+    assert!(!has(&r, "country:TR"), "{:?}", ids(&r));
+    // The country keeps its name where nothing suggests the bird.
+    let r = run(
+        "",
+        "The EU and Turkey discussed customs union reform and steel quotas.",
+    );
+    assert!(has(&r, "country:TR"));
+}
+
+#[test]
+fn a_person_called_jordan_is_not_the_country() {
+    let r = run(
+        "Jordan's sneaker brand expands",
+        "Basketball legend Michael Jordan opened a store in Paris. Jordan said the brand would keep growing.",
+    );
+    assert!(!has(&r, "country:JO"), "{:?}", ids(&r));
+    assert_eq!(entity(&r, "person:michael-jordan").count, 3);
+}
+
+// ------------------------------------------------------------------ people
+
+#[test]
+fn a_title_before_a_capitalised_name_marks_a_person_with_role_and_country() {
+    let r = run(
+        "",
+        "Peruvian Trade Minister Ana Quispe Torres said exports of copper would rise.",
+    );
+    let p = entity(&r, "person:ana-quispe-torres");
+    assert_eq!(p.role.as_deref(), Some("Peruvian Trade Minister"));
+    assert_eq!(p.country.as_deref(), Some("country:PE"));
+    let r = run(
+        "",
+        "Mexico's Economy Undersecretary Luis Ortega Vidal met exporters.",
+    );
+    // "Undersecretary" is not a listed title, so nothing is invented.
+    assert!(!has(&r, "person:luis-ortega-vidal"), "{:?}", ids(&r));
+}
+
+#[test]
+fn coordinated_names_after_a_plural_title_are_two_people() {
+    let r = run(
+        "",
+        "Reps. Dana Holt and Carl Meyer introduced a bill on steel imports.",
+    );
+    assert!(
+        has(&r, "person:dana-holt") && has(&r, "person:carl-meyer"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_role_keeps_its_abbreviation_and_stops_at_another_persons_name() {
+    let r = run(
+        "",
+        "Lt. Gov. Dana Holt met League Chairman Jim Cole and Commissioner Ray Voss on Monday.",
+    );
+    assert_eq!(
+        entity(&r, "person:dana-holt").role.as_deref(),
+        Some("Lt. Gov.")
+    );
+    assert_eq!(
+        entity(&r, "person:ray-voss").role.as_deref(),
+        Some("Commissioner")
+    );
+}
+
+#[test]
+fn an_appositive_role_marks_a_person() {
+    let r = run(
+        "",
+        "\"Nobody expected this,\" said Marek Nowak, a senior economist at Vistula Capital in Warsaw.",
+    );
+    let p = entity(&r, "person:marek-nowak");
+    assert_eq!(
+        p.role.as_deref(),
+        Some("senior economist at Vistula Capital in Warsaw")
+    );
+    let r = run(
+        "",
+        "Ingrid Solberg, a former Norwegian trade negotiator, said the deal was fair.",
+    );
+    let p = entity(&r, "person:ingrid-solberg");
+    assert_eq!(p.country.as_deref(), Some("country:NO"));
+}
+
+#[test]
+fn a_bare_surname_after_the_full_name_is_the_same_person() {
+    let r = run(
+        "",
+        "Trade Minister Olu Adebayo arrived on Monday. Adebayo said tariffs on cocoa would fall. Officials agreed with Adebayo.",
+    );
+    assert_eq!(entity(&r, "person:olu-adebayo").count, 3);
+    // Chinese names put the surname first.
+    let r = run(
+        "",
+        "Li Chenggang led the delegation. Li said the talks were candid.",
+    );
+    assert_eq!(entity(&r, "person:li-chenggang").count, 2);
+}
+
+#[test]
+fn diacritics_are_folded_in_ids_and_kept_in_names() {
+    let r = run(
+        "",
+        "Deputy Minister Zoë Łukasik-Brønn signed the memorandum.",
+    );
+    let p = entity(&r, "person:zoe-lukasik-bronn");
+    assert_eq!(p.name, "Zoë Łukasik-Brønn");
+}
+
+// ------------------------------------------------------------------ organisations
+
+#[test]
+fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
+    let r = run(
+        "",
+        "Analysts at Riverstone Analytics and the Court of Arbitration for Sport agreed; Harbor & Finch declined to comment.",
+    );
+    for id in [
+        "org:riverstone-analytics",
+        "org:court-of-arbitration-for-sport",
+        "org:harbor-and-finch",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    // A room is not a body.
+    let r = run("", "The leaders met in the Oval Office.");
+    assert!(!has(&r, "org:oval-office"), "{:?}", ids(&r));
+    // A wire name in the dateline is not an organisation.
+    let r = run("", "DELHI (Subcontinent Markets Daily) - Prices held.");
+    assert!(
+        !ids(&r).iter().any(|i| i.starts_with("org:")),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn unknown_acronyms_are_organisations_but_datelines_and_common_abbreviations_are_not() {
+    let r = run(
+        "",
+        "PARIS (Wire) - The IFAB said the CEO of the league would meet GDP watchers.",
+    );
+    assert!(has(&r, "org:ifab"), "{:?}", ids(&r));
+    assert!(
+        !has(&r, "org:paris") && !has(&r, "org:ceo") && !has(&r, "org:gdp"),
+        "{:?}",
+        ids(&r)
+    );
+    let r = run(
+        "",
+        "The Pacific Fisheries Commission (PFC) met. The PFC said catches fell.",
+    );
+    assert_eq!(entity(&r, "org:pacific-fisheries-commission").count, 3);
+}
+
+#[test]
+fn an_introduced_single_word_name_is_an_organisation() {
+    let r = run(
+        "",
+        "The regulator Ofwat said bills would rise. Ofwat added that firms must invest.",
+    );
+    assert_eq!(entity(&r, "org:ofwat").count, 2);
+}
+
+#[test]
+fn a_generic_ministry_name_is_resolved_to_the_nearest_country() {
+    let r = run("", "South Korea's central bank held rates, while the Commerce Ministry in Beijing said China would respond.");
+    assert!(has(&r, "org:bank-of-korea"), "{:?}", ids(&r));
+    assert!(has(&r, "org:mofcom"), "{:?}", ids(&r));
+}
+
+#[test]
+fn an_office_named_only_inside_a_title_is_not_an_organisation_mention() {
+    let r = run(
+        "",
+        "Treasury Secretary Scott Bessent spoke about tariffs on steel imports.",
+    );
+    assert!(!has(&r, "org:treasury"), "{:?}", ids(&r));
+    assert!(has(&r, "person:scott-bessent"));
+    let r = run(
+        "",
+        "U.S. Treasury Secretary Scott Bessent spoke about tariffs on steel imports.",
+    );
+    assert!(!has(&r, "org:treasury"), "{:?}", ids(&r));
+}
+
+// ------------------------------------------------------------------ traps
+
+#[test]
+fn household_energy_and_phone_tariffs_are_not_trade_policy() {
+    let r = run(
+        "Energy bills to rise in spring",
+        "Households on a standard variable tariff will pay 3% more, and fixed tariffs are scarce, the regulator said.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:tariff"), "{:?}", ids(&r));
+    let r = run(
+        "Operators lift mobile tariffs",
+        "Telecom operators will raise prepaid tariffs by 10% as subscribers move to 5G plans.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(r.tariff_measures.is_empty());
+}
+
+#[test]
+fn sports_trade_deadlines_and_sanctions_are_not_trade_policy() {
+    let r = run(
+        "Clubs scramble before trade deadline",
+        "Front offices are weighing draft picks and salary relief before the league's trade deadline on Thursday.",
+    );
+    assert!(!r.trade_policy.relevant);
+    let r = run(
+        "Football body sanctions club",
+        "The football federation's disciplinary panel sanctions the club and bans two players from the tournament.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:sanction"), "{:?}", ids(&r));
+}
+
+#[test]
+fn capitalised_terms_inside_a_sentence_are_names_not_instruments() {
+    let r = run(
+        "Tariff talks resume",
+        "Officials from Japan and Korea resumed tariff talks, said Mark Levy, a lawyer at Dunmore Partners. Shares of U.S. Steel rose.",
+    );
+    let tariff = entity(&r, "instrument:tariff");
+    assert!(
+        tariff.mentions.iter().all(|m| m.text != "Levy"),
+        "{:?}",
+        tariff.mentions
+    );
+    assert!(!has(&r, "commodity:steel"), "{:?}", ids(&r));
+}
+
+#[test]
+fn blue_chips_and_heavy_duty_trucks_are_not_trade_words() {
+    let r = run(
+        "Stocks rally",
+        "Blue-chip stocks rallied as heavy-duty truck makers reported strong orders and the blue chips led the gains.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(
+        !has(&r, "commodity:semiconductors") && !has(&r, "instrument:tariff"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn mexicos_congress_is_not_the_us_congress() {
+    let r = run(
+        "Mexico tariff vote",
+        "Mexico's Congress approved higher tariffs on Chinese cars on Tuesday.",
+    );
+    assert!(!has(&r, "org:congress"), "{:?}", ids(&r));
+    let r = run(
+        "Tariff vote",
+        "The U.S. Congress approved higher tariffs on Chinese cars on Tuesday.",
+    );
+    assert!(has(&r, "org:congress"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_country_name_can_be_a_first_name_in_an_appositive() {
+    let r = run("", "Chad and Niger signed a grid accord. Chad Thompson, an engineer on the project, said work starts soon.");
+    assert!(has(&r, "person:chad-thompson"), "{:?}", ids(&r));
+    assert_eq!(entity(&r, "country:TD").count, 1);
+}
+
+#[test]
+fn duty_rotas_and_potato_chips_are_not_trade_policy() {
+    let r = run(
+        "Hospital rewrites duty rotas",
+        "Nurses on the night duty roster were asked to stay on duty during the strike.",
+    );
+    assert!(!r.trade_policy.relevant);
+    let r = run(
+        "Snack makers bet on new potato chips",
+        "Potato chip makers launched spicier flavors as snack sales slowed.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "commodity:semiconductors"), "{:?}", ids(&r));
+}
+
+#[test]
+fn real_trade_news_is_relevant_with_topics_instruments_and_commodities() {
+    let r = run(
+        "Beijing tightens export controls on gallium",
+        "China expanded export controls on gallium and germanium, and Washington threatened new tariffs on Chinese semiconductors in retaliation.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(r.trade_policy.score > 0.9);
+    assert!(
+        r.trade_policy
+            .topics
+            .contains(&"export-controls".to_owned()),
+        "{:?}",
+        r.trade_policy.topics
+    );
+    for id in [
+        "instrument:export-control",
+        "instrument:tariff",
+        "commodity:gallium",
+        "commodity:semiconductors",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    // Named agreements are the instrument, not a bloc.
+    let r = run(
+        "",
+        "Mexico and Canada want the USMCA extended, and tariffs on autos removed.",
+    );
+    assert!(
+        has(&r, "instrument:trade-agreement") && !has(&r, "bloc:USMCA"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+// ------------------------------------------------------------------ tariffs
+
+#[test]
+fn tariff_direction_comes_from_the_phrasing() {
+    let r = run("", "Currently, U.S. tariffs stand at 30 percent on Chinese goods, while China imposes a 10 percent tariff on U.S. products.");
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:CN"), 30.0),
+            measure("country:CN", Some("country:US"), 10.0)
+        ]
+    );
+    let r = run(
+        "Canada strikes back in tariff dispute",
+        "Ottawa said it would slap a 25% levy on American whiskey.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:US"), 25.0)]
+    );
+    let r = run(
+        "",
+        "India hit with 50% U.S. tariffs as talks stall over trade.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:IN"), 50.0)]
+    );
+    let r = run(
+        "",
+        "The EU's 10% import duty on Japanese cars will fall to zero under the trade deal.",
+    );
+    assert_eq!(tariffs(&r)[0], measure("bloc:EU", Some("country:JP"), 10.0));
+}
+
+#[test]
+fn compound_tariff_words_and_objects_after_on_are_read() {
+    let r = run(
+        "Canada hits back with counter-tariffs",
+        "Canada will impose 25% counter-tariffs on C$30 billion of U.S. goods from Tuesday.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:US"), 25.0)]
+    );
+    assert_eq!(
+        r.sentiment.label,
+        SentimentLabel::Negative,
+        "{:?}",
+        r.sentiment
+    );
+}
+
+#[test]
+fn the_usual_imposer_is_never_a_rates_own_target() {
+    let r = run(
+        "Trade war escalates",
+        "Washington raised duties on Chinese imports to 125%. Beijing vowed to \"fight to the end\" and raised its own levies on American goods to 84%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:CN"), 125.0),
+            measure("country:CN", Some("country:US"), 84.0)
+        ]
+    );
+}
+
+#[test]
+fn a_target_that_suffers_the_rate_and_a_rate_on_everyone() {
+    let r = run("", "Vietnamese exporters will face 46% duties in the United States, officials said after the trade talks.");
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:VN"), 46.0)]
+    );
+    let r = run(
+        "",
+        "Washington announced a 25% tariff on imported trucks from all trading partners.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("country:US", None, 25.0)]);
+}
+
+#[test]
+fn coordinated_targets_share_a_rate_and_other_partners_means_everyone() {
+    let r = run(
+        "Steel tariffs widen",
+        "Washington imposed a 25 percent tariff on steel imports from Canada and Mexico, and a 10% tariff on most other partners.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:CA"), 25.0),
+            measure("country:US", Some("country:MX"), 25.0),
+            measure("country:US", None, 10.0),
+        ]
+    );
+}
+
+#[test]
+fn rates_written_in_words_or_per_cent_are_read() {
+    let r = run("", "Britain will charge a fifty percent tariff on Russian steel, and a 35 per cent duty on Russian aluminium.");
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:GB", Some("country:RU"), 50.0),
+            measure("country:GB", Some("country:RU"), 35.0)
+        ]
+    );
+    let r = run(
+        "",
+        "Japan cut its tariff on U.S. beef to twenty-two percent under the trade deal.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:JP", Some("country:US"), 22.0)]
+    );
+}
+
+#[test]
+fn percentages_that_are_not_tariffs_are_ignored() {
+    let r = run(
+        "Exports grow despite tariffs",
+        "Exports grew 12% in May despite U.S. tariffs. The S&P 500 fell 1.5% on tariff worries. \
+         Firms that are 50% owned by Chinese investors face new tariff checks. About 40% of Mexican exports enter duty-free under the trade pact.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(r.tariff_measures.is_empty(), "{:?}", tariffs(&r));
+}
+
+// ------------------------------------------------------------------ deadlines
+
+#[test]
+fn deadlines_resolve_to_iso_dates_with_the_publication_date() {
+    let r = run(
+        "",
+        "Both sides want a deal before the August 12 deadline on tariffs.",
+    );
+    assert_eq!(r.deadlines.len(), 1);
+    assert_eq!(r.deadlines[0].date, "2025-08-12");
+    assert_eq!(r.deadlines[0].text, "the August 12 deadline");
+    let r = run(
+        "",
+        "They agreed to a 90-day pause from May 14 on the higher tariffs.",
+    );
+    assert_eq!(r.deadlines[0].date, "2025-08-12");
+    let r = run(
+        "",
+        "Governments must decide by July 1, 2026, whether to extend the pact.",
+    );
+    assert_eq!(r.deadlines[0].date, "2026-07-01");
+    // Without a publication date only a date with its year resolves.
+    let mut a = article(
+        "",
+        "Both sides want a deal before the August 12 deadline, and must decide by July 1, 2026.",
+    );
+    a.published_at = None;
+    let r = engine().enrich(&a);
+    assert_eq!(
+        r.deadlines
+            .iter()
+            .map(|d| d.date.as_str())
+            .collect::<Vec<_>>(),
+        ["2026-07-01"]
+    );
+    // A date with no deadline wording is not a deadline.
+    let r = run("", "The factory opened on March 3 with a ribbon cutting.");
+    assert!(r.deadlines.is_empty());
+}
+
+// ------------------------------------------------------------------ sentiment
+
+#[test]
+fn de_escalation_is_positive_and_escalation_negative() {
+    let pos = run(
+        "Washington and Beijing agree to cut tariffs",
+        "The two sides reached a truce and agreed to lower tariffs. Markets rallied and exporters welcomed the relief.",
+    );
+    assert_eq!(
+        pos.sentiment.label,
+        SentimentLabel::Positive,
+        "{:?}",
+        pos.sentiment
+    );
+    let neg = run(
+        "Beijing retaliates as tariff war escalates",
+        "China imposed retaliatory duties after Washington raised tariffs again. Talks collapsed and markets were rattled by fears of shortages.",
+    );
+    assert_eq!(
+        neg.sentiment.label,
+        SentimentLabel::Negative,
+        "{:?}",
+        neg.sentiment
+    );
+}
+
+#[test]
+fn tariff_sanction_and_deficit_are_not_negative_by_themselves() {
+    let r = run(
+        "Commerce report lists tariff schedule",
+        "The report lists the tariff schedule, the sanctions list and the trade deficit for each quarter.",
+    );
+    assert_eq!(
+        r.sentiment.label,
+        SentimentLabel::Neutral,
+        "{:?}",
+        r.sentiment
+    );
+}
+
+#[test]
+fn negation_flips_and_hedges_damp() {
+    let collapsed = run(
+        "EU-China trade talks",
+        "Trade talks between the EU and China collapsed.",
+    );
+    let not_collapsed = run(
+        "EU-China trade talks",
+        "Trade talks between the EU and China did not collapse.",
+    );
+    assert!(collapsed.sentiment.score < 0.0);
+    assert!(not_collapsed.sentiment.score > collapsed.sentiment.score);
+    let firm = run(
+        "Tariff row",
+        "The tariff dispute between Canada and Japan will escalate, officials said.",
+    );
+    let hedged = run(
+        "Tariff row",
+        "The tariff dispute between Canada and Japan could escalate, officials said.",
+    );
+    assert!(
+        hedged.sentiment.score > firm.sentiment.score,
+        "{} vs {}",
+        hedged.sentiment.score,
+        firm.sentiment.score
+    );
+}
+
+#[test]
+fn long_articles_do_not_saturate_the_score() {
+    let one = "The two governments agreed to cut tariffs, a welcome relief for exporters. ";
+    let short = run("Deal reached", one);
+    let long = run("Deal reached", &one.repeat(40));
+    assert!(long.sentiment.score < 1.0);
+    assert!((long.sentiment.score - short.sentiment.score).abs() < 0.35);
+}
+
+#[test]
+fn entity_sentiment_comes_from_the_sentences_that_mention_it() {
+    let r = run(
+        "",
+        "Canada welcomed the deal and hailed the relief for its farmers. Separately, Mexico condemned new tariffs and warned of retaliation.",
+    );
+    assert!(entity(&r, "country:CA").sentiment.unwrap() > 0.0);
+    assert!(entity(&r, "country:MX").sentiment.unwrap() < 0.0);
+}
+
+// ------------------------------------------------------------------ the seed article
+
+#[test]
+fn the_seed_article_comes_out_with_its_facts() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed-article.txt");
+    let Ok(body) = std::fs::read_to_string(path) else {
+        eprintln!("seed article not found at {path}; skipping");
+        return;
+    };
+    let r = engine().enrich(&article("", &body));
+    // The parties: the two negotiating powers, the Swedish hosts, the
+    // countries named in the concerns and earlier deals, and the EU.
+    for id in [
+        "country:CN",
+        "country:US",
+        "country:SE",
+        "country:IR",
+        "country:RU",
+        "country:GB",
+        "country:JP",
+        "bloc:EU",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    // The people, with the roles the text or the gazetteer gives them.
+    let role = |id: &str| entity(&r, id).role.clone().unwrap_or_default();
+    assert!(role("person:li-chenggang").contains("Trade Representative"));
+    assert!(role("person:scott-bessent").contains("Treasury"));
+    assert!(role("person:ulf-kristersson").contains("Prime Minister"));
+    assert!(role("person:jamieson-greer").contains("Trade Representative"));
+    assert!(role("person:donald-trump").contains("President"));
+    assert!(role("person:xi-jinping").contains("President"));
+    assert!(role("person:wendy-cutler").contains("trade negotiator"));
+    assert_eq!(
+        entity(&r, "person:wendy-cutler").country.as_deref(),
+        Some("country:US")
+    );
+    // What was discussed.
+    for id in [
+        "instrument:tariff",
+        "instrument:export-control",
+        "instrument:trade-agreement",
+        "commodity:rare-earths",
+        "commodity:semiconductors",
+        "commodity:pharmaceuticals",
+        "commodity:crude-oil",
+        "commodity:dual-use-goods",
+        "commodity:agricultural-products",
+        "commodity:energy-products",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    // The two rates in force, each in its direction.
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:US", Some("country:CN"), 30.0)),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&measure("country:CN", Some("country:US"), 10.0)),
+        "{t:?}"
+    );
+    // The truce ends on 12 August of the publication year.
+    assert!(
+        r.deadlines.iter().any(|d| d.date == "2025-08-12"),
+        "{:?}",
+        r.deadlines
+    );
+    // Constructive talks, an extension in view: the tone leans positive.
+    assert!(r.trade_policy.relevant);
+    assert_eq!(
+        r.sentiment.label,
+        SentimentLabel::Positive,
+        "{:?}",
+        r.sentiment
+    );
+}
+
+// ------------------------------------------------------------------ totality
+
+fn check_offsets(a: &Article) -> Result<(), TestCaseError> {
+    let r = engine().enrich(a);
+    let text = a.analysed_text();
+    let chars: Vec<char> = text.chars().collect();
+    for e in &r.entities {
+        prop_assert_eq!(e.count as usize, e.mentions.len());
+        for m in &e.mentions {
+            prop_assert!(
+                m.start < m.end && m.end <= chars.len(),
+                "{:?} outside {} chars",
+                m,
+                chars.len()
+            );
+            let slice: String = chars[m.start..m.end].iter().collect();
+            prop_assert_eq!(&slice, &m.text);
+        }
+    }
+    prop_assert!((-1.0..=1.0).contains(&r.sentiment.score));
+    prop_assert!((0.0..=1.0).contains(&r.trade_policy.score));
+    Ok(())
+}
+
+#[test]
+fn a_name_glued_inside_a_longer_token_keeps_exact_offsets() {
+    // Found by the property test below: "US’China" is one token.
+    check_offsets(&article("China", "US’China")).unwrap();
+    check_offsets(&article("", "Canada-U.S. talks on U.S.-China tariffs")).unwrap();
+}
+
+/// Words that make the detectors fire, to mix into random text.
+const VOCAB: &[&str] = &[
+    "China",
+    "U.S.",
+    "US",
+    "Georgia",
+    "Jordan",
+    "Turkey",
+    "china",
+    "tariff",
+    "tariffs",
+    "50%",
+    "fifty",
+    "percent",
+    "per",
+    "cent",
+    "imposes",
+    "on",
+    "goods",
+    "said",
+    "Minister",
+    "Wang",
+    "Wentao",
+    ",",
+    "a",
+    "former",
+    "analyst",
+    "at",
+    "Partners",
+    "Research",
+    "NBA",
+    "Commerce",
+    "Ministry",
+    "'s",
+    "’s",
+    "August",
+    "12",
+    "deadline",
+    "90-day",
+    "pause",
+    "from",
+    "May",
+    "14",
+    "Šefčovič",
+    "Zoë",
+    "not",
+    "very",
+    "could",
+    "\n",
+    ".",
+    "\"",
+    "(",
+    ")",
+    "-",
+    "—",
+    "Li",
+    "Chenggang",
+    "Michael",
+    "&",
+    "Ofgem",
+    "regulator",
+    "the",
+    "LET",
+    "TALK",
+    "🙂",
+    "é",
+    "ß",
+    "Reps.",
+    "and",
+];
+
+fn vocab_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(VOCAB), 0..80).prop_map(|w| w.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_strings_never_panic_and_mentions_slice_exactly(title in ".{0,40}", body in ".{0,400}") {
+        check_offsets(&article(&title, &body))?;
+    }
+
+    #[test]
+    fn random_trade_like_articles_have_exact_mentions(title in vocab_text(), body in vocab_text(), glue in "[ \n.,'’-]{0,3}") {
+        let body = format!("{body}{glue}{title}");
+        check_offsets(&article(&title, &body))?;
+    }
+}
