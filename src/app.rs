@@ -117,6 +117,7 @@ impl App {
             pool,
             metrics,
             max_message_bytes: config.pipeline.max_message_bytes,
+            drop_irrelevant: config.pipeline.drop_irrelevant,
         });
         Ok(App {
             config,

@@ -91,6 +91,7 @@ pub struct PipelineConfig {
     pub workers: usize,
     pub shutdown_grace_secs: u64,
     pub retry_backoff_ms: u64,
+    pub drop_irrelevant: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -43,6 +43,25 @@ pub struct Stage {
     pub pool: WorkerPool,
     pub metrics: Metrics,
     pub max_message_bytes: usize,
+    /// Acknowledge articles that are not about trade policy without
+    /// publishing them (`pipeline.drop_irrelevant`).
+    pub drop_irrelevant: bool,
+}
+
+/// What became of a message once nothing more will happen to it.
+#[derive(Debug)]
+enum Settled {
+    Sent(Delivered),
+    /// Not about trade policy, and the config says not to publish those.
+    Filtered,
+    /// The producer went away before the broker acknowledged.
+    Unacknowledged(String),
+}
+
+/// What the lane does with an enriched or rejected message.
+enum Step {
+    Send(Outbound),
+    Filter,
 }
 
 struct Job {
@@ -129,10 +148,13 @@ pub async fn run(
     while lane_tasks.join_next().await.is_some() {}
 }
 
+/// An acknowledgement the lane waits for, in input order.
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = (Job, Settled)> + Send>>;
+
 /// One partition's ordered lane.
 async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut enriching = FuturesOrdered::new();
-    let mut acks = FuturesOrdered::new();
+    let mut acks: FuturesOrdered<Pending> = FuturesOrdered::new();
     let mut open = true;
     loop {
         tokio::select! {
@@ -140,18 +162,27 @@ async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 Some(job) => enriching.push_back(enrich(stage.clone(), job)),
                 None => open = false,
             },
-            Some((job, out)) = enriching.next() => {
-                let ack = stage.sink.send(job.input.clone(), out).instrument(job.span.clone()).await;
-                acks.push_back(async move { (job, ack.await) });
-            }
-            Some((job, delivered)) = acks.next() => finish(&stage, job, delivered),
+            Some((job, step)) = enriching.next() => match step {
+                Step::Send(out) => {
+                    let ack = stage.sink.send(job.input.clone(), out).instrument(job.span.clone()).await;
+                    acks.push_back(Box::pin(async move {
+                        let settled = match ack.await {
+                            Ok(delivered) => Settled::Sent(delivered),
+                            Err(e) => Settled::Unacknowledged(e),
+                        };
+                        (job, settled)
+                    }) as Pending);
+                }
+                Step::Filter => acks.push_back(Box::pin(std::future::ready((job, Settled::Filtered)))),
+            },
+            Some((job, settled)) = acks.next() => finish(&stage, job, settled),
             else => break,
         }
     }
 }
 
 /// Parse + enrich + serialise on the worker pool.
-async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Outbound) {
+async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Step) {
     let payload_stage = stage.clone();
     let input = job.input.clone();
     let started = Instant::now();
@@ -162,7 +193,7 @@ async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Outbound) {
             enrich_payload(&s.enricher, &input.payload, s.max_message_bytes).map(|record| {
                 s.metrics.record_enriched(&record);
                 let payload = serde_json::to_vec(&record).expect("a record always serialises");
-                (record.id, payload)
+                (record.id, payload, record.trade_policy.relevant)
             })
         })
         .await;
@@ -171,38 +202,44 @@ async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Outbound) {
         .enrich_seconds
         .observe(started.elapsed().as_secs_f64());
     let out = match result {
-        Ok(Ok((key, payload))) => {
+        Ok(Ok((key, _, false))) if stage.drop_irrelevant => {
             job.span.record("article_id", key.as_str());
-            Outbound::Record { key, payload }
+            Step::Filter
+        }
+        Ok(Ok((key, payload, _))) => {
+            job.span.record("article_id", key.as_str());
+            Step::Send(Outbound::Record { key, payload })
         }
         Ok(Err(poison)) => {
             job.span.in_scope(
                 || tracing::warn!(kind = %poison.kind, reason = %poison.reason, "poison message"),
             );
-            Outbound::DeadLetter { poison }
+            Step::Send(Outbound::DeadLetter { poison })
         }
         Err(panic) => {
             job.span
                 .in_scope(|| tracing::error!(reason = %panic, "enrichment failed"));
-            Outbound::DeadLetter {
+            Step::Send(Outbound::DeadLetter {
                 poison: Poison::new(PoisonKind::EnrichFailed, panic),
-            }
+            })
         }
     };
     (job, out)
 }
 
-/// After the broker's ack: count, and store the input offset.
-fn finish(stage: &Stage, job: Job, delivered: Result<Delivered, String>) {
+/// After the broker's ack (or the decision not to publish): count, and
+/// store the input offset.
+fn finish(stage: &Stage, job: Job, settled: Settled) {
     let _enter = job.span.enter();
-    match delivered {
-        Ok(Delivered::Output) => stage.metrics.produced.inc(),
-        Ok(Delivered::DeadLetter(kind)) => stage
+    match &settled {
+        Settled::Sent(Delivered::Output) => stage.metrics.produced.inc(),
+        Settled::Sent(Delivered::DeadLetter(kind)) => stage
             .metrics
             .dead_lettered
             .with_label_values(&[kind.as_str()])
             .inc(),
-        Err(e) => {
+        Settled::Filtered => stage.metrics.filtered.inc(),
+        Settled::Unacknowledged(e) => {
             // Not acknowledged: leave the offset unstored; the message is
             // re-read after a restart or rebalance.
             tracing::warn!(error = %e, "not acknowledged; offset left uncommitted");
@@ -222,5 +259,5 @@ fn finish(stage: &Stage, job: Job, delivered: Result<Delivered, String>) {
             .end_to_end_seconds
             .observe((now_ms - ts).max(0) as f64 / 1000.0);
     }
-    tracing::debug!(?delivered, "acknowledged");
+    tracing::debug!(?settled, "acknowledged");
 }

@@ -14,6 +14,7 @@ pub struct Metrics {
     registry: Registry,
     pub consumed: IntCounter,
     pub produced: IntCounter,
+    pub filtered: IntCounter,
     pub dead_lettered: IntCounterVec,
     pub consume_errors: IntCounter,
     pub enrich_seconds: Histogram,
@@ -72,6 +73,11 @@ impl Metrics {
             &r,
             "tradewire_articles_produced_total",
             "Enriched records acknowledged by the broker on the output topic.",
+        );
+        let filtered = counter(
+            &r,
+            "tradewire_articles_filtered_total",
+            "Articles acknowledged without publishing: not about trade policy while pipeline.drop_irrelevant is on.",
         );
         let dead_lettered = counter_vec(
             &r,
@@ -235,6 +241,7 @@ impl Metrics {
             registry: r,
             consumed,
             produced,
+            filtered,
             dead_lettered,
             consume_errors,
             enrich_seconds,

@@ -219,3 +219,46 @@ async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
     );
     app.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drop_irrelevant_acknowledges_off_topic_articles_without_publishing() {
+    let broker = Broker::mock();
+    let topics = Topics::new("filter");
+    broker.create(&topics, 1).await;
+    let bootstrap = broker.bootstrap();
+    let mut config = test_config(&bootstrap, &topics);
+    config.pipeline.drop_irrelevant = true;
+    let app = spawn_app(config).await;
+
+    let off_topic = serde_json::json!({
+        "id": "sport-1",
+        "title": "Rangers add a goalie before the trade deadline",
+        "body": "The club sent a fourth-round pick to Buffalo for a backup goalie \
+                 minutes before the league's trade deadline on Friday.",
+    })
+    .to_string();
+    let msgs: Vec<(i32, Option<&str>, &[u8])> = vec![
+        (0, None, off_topic.as_bytes()),
+        (0, None, article(5).leak().as_bytes()),
+    ];
+    produce(&producer(&bootstrap), &topics.input, &msgs, &[]).await;
+    let out = read_n(&bootstrap, &topics.output, 1, WAIT).await;
+    assert_eq!(
+        ids(&out),
+        ["a-00005"],
+        "only the trade article is published"
+    );
+
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tradewire_articles_filtered_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("tradewire_messages_in_flight 0"));
+    app.stop().await.expect("clean shutdown");
+}
