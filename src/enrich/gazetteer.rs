@@ -2,21 +2,26 @@
 //!
 //! Names (countries, blocs, places, people, organisations) are matched
 //! case-sensitively; term phrases and the sentiment lexicon ignore ASCII case.
-//! Both report word-bounded, leftmost-longest, non-overlapping matches. When
-//! the leftmost-longest pattern is not word-bounded ("trade war" in "trade
-//! warning") the search is repeated, anchored, on a shorter span, so it never
-//! hides a shorter pattern that is.
+//! Both report word-bounded, leftmost-longest, non-overlapping matches,
+//! searched anchored at each word start. When the longest pattern there is
+//! not word-bounded ("trade war" in "trade warning") the search is repeated
+//! on a shorter span, so it never hides a shorter pattern that is.
 
-use aho_corasick::{
-    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
-};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 
 use super::text::Doc;
 
-/// A set of patterns and, for each, the payload indices it stands for.
+/// A set of patterns in one or more groups (word lists searched together,
+/// each with its own leftmost-longest, non-overlapping matches) and, for
+/// each pattern and group, the payload indices it stands for.
 pub(crate) struct Matcher {
-    ac: AhoCorasick,
-    /// Pattern id -> payload ids.
+    dfa: DFA,
+    /// The anchored start state of `dfa`.
+    start: StateID,
+    groups: usize,
+    /// `pattern * groups + group` -> payload ids (empty: not in the group).
     payloads: Vec<Vec<usize>>,
 }
 
@@ -28,115 +33,129 @@ pub(crate) struct Hit<'m> {
     pub(crate) payloads: &'m [usize],
 }
 
+/// A pattern that cannot be compiled: its group and why.
+#[derive(Debug)]
+pub(crate) struct BuildError {
+    pub(crate) group: usize,
+    pub(crate) message: String,
+}
+
 impl Matcher {
-    /// `patterns` pairs a surface text with one payload id; equal texts share
+    /// `patterns` are `(surface text, group, payload id)`; equal texts share
     /// one pattern.
     pub(crate) fn build<'p>(
-        patterns: impl IntoIterator<Item = (&'p str, usize)>,
+        patterns: impl IntoIterator<Item = (&'p str, usize, usize)>,
+        groups: usize,
         case_insensitive: bool,
-    ) -> Result<Matcher, String> {
+    ) -> Result<Matcher, BuildError> {
         let mut texts: Vec<String> = Vec::new();
         let mut payloads: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
-        for (text, payload) in patterns {
+        for (text, group, payload) in patterns {
             let key = if case_insensitive {
                 text.to_ascii_lowercase()
             } else {
                 text.to_owned()
             };
+            if !key.chars().next().is_some_and(char::is_alphanumeric) {
+                return Err(BuildError {
+                    group,
+                    message: format!(
+                        "{text:?} must start with a letter or digit to match at a word start"
+                    ),
+                });
+            }
             let id = *index.entry(key.clone()).or_insert_with(|| {
                 texts.push(key);
-                payloads.push(Vec::new());
+                payloads.resize_with(payloads.len() + groups, Vec::new);
                 texts.len() - 1
             });
-            if !payloads[id].contains(&payload) {
-                payloads[id].push(payload);
+            let slot = &mut payloads[id * groups + group];
+            if !slot.contains(&payload) {
+                slot.push(payload);
             }
         }
-        let ac = AhoCorasickBuilder::new()
+        // A DFA costs memory and build time once, and makes the per-word
+        // anchored walks a table lookup per byte; anchored-only keeps it small.
+        let error = |message: String| BuildError { group: 0, message };
+        let dfa = DFA::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
-            // A DFA costs memory and build time once, and makes the per-word
-            // anchored searches a table walk.
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Anchored)
             .ascii_case_insensitive(case_insensitive)
             .build(&texts)
-            .map_err(|e| e.to_string())?;
-        Ok(Matcher { ac, payloads })
+            .map_err(|e| error(e.to_string()))?;
+        let start = dfa
+            .start_state(Anchored::Yes)
+            .map_err(|e| error(e.to_string()))?;
+        Ok(Matcher {
+            dfa,
+            start,
+            groups,
+            payloads,
+        })
     }
 
-    /// Word-bounded, leftmost-longest, non-overlapping matches in `doc`.
-    pub(crate) fn find<'m>(&'m self, doc: &Doc<'_>) -> Vec<Hit<'m>> {
-        let text = doc.text;
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while pos < text.len() {
-            let Some(m) = self.ac.find(Input::new(text).span(pos..text.len())) else {
-                break;
-            };
-            // The leftmost match: take it, or the longest shorter pattern at
-            // the same start that stands alone, or move to the next word.
-            if text[..m.start()]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-            {
-                pos = next_word_start(text, m.start());
+    /// Per group: word-bounded, leftmost-longest, non-overlapping matches in
+    /// `doc`.
+    ///
+    /// Every pattern starts with a letter or digit, so a word-bounded match
+    /// can only start where a word does: the automaton is walked once from
+    /// each word start, noting every pattern that ends on the way, and in
+    /// each group the longest one that stands alone wins.
+    pub(crate) fn find<'m, const N: usize>(&'m self, doc: &Doc<'_>) -> [Vec<Hit<'m>>; N] {
+        assert_eq!(N, self.groups, "one result per group");
+        let bytes = doc.text.as_bytes();
+        let dfa = &self.dfa;
+        let mut out: [Vec<Hit<'m>>; N] = std::array::from_fn(|_| Vec::new());
+        // Per group, where the next match may start.
+        let mut pos = [0usize; N];
+        // Patterns ending on the current walk: (end, pattern id).
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for &start in &doc.word_starts {
+            let start = start as usize;
+            if pos.iter().all(|&p| start < p) {
                 continue;
             }
-            let mut limit = m.end();
-            let mut chosen = None;
-            loop {
-                let input = Input::new(text)
-                    .span(m.start()..limit)
-                    .anchored(Anchored::Yes);
-                let Some(c) = (if limit == m.end() {
-                    Some(m)
-                } else {
-                    self.ac.find(input)
-                }) else {
-                    break;
-                };
-                if doc.word_bounded(c.start(), c.end()) {
-                    chosen = Some(c);
-                    break;
-                }
-                limit = c.end() - 1;
-                if limit <= m.start() {
-                    break;
+            ends.clear();
+            let mut sid = self.start;
+            for (at, &b) in bytes.iter().enumerate().skip(start) {
+                sid = dfa.next_state(Anchored::Yes, sid, b);
+                if dfa.is_special(sid) {
+                    if dfa.is_dead(sid) {
+                        break;
+                    }
+                    // A match state may also carry a pattern that started
+                    // later (reached by a failure link): not ours.
+                    if dfa.is_match(sid) {
+                        let pid = dfa.match_pattern(sid, 0);
+                        if at + 1 - dfa.pattern_len(pid) == start {
+                            ends.push((at + 1, pid.as_usize()));
+                        }
+                    }
                 }
             }
-            match chosen {
-                Some(c) => {
-                    out.push(Hit {
-                        start: c.start(),
-                        end: c.end(),
-                        payloads: &self.payloads[c.pattern().as_usize()],
-                    });
-                    pos = c.end();
+            if ends.is_empty() {
+                continue;
+            }
+            for (g, hits) in out.iter_mut().enumerate() {
+                if start < pos[g] {
+                    continue;
                 }
-                None => {
-                    // Patterns start words: skip to the next word start.
-                    pos = next_word_start(text, m.start());
+                let chosen = ends.iter().rev().find(|&&(end, pid)| {
+                    !self.payloads[pid * N + g].is_empty() && doc.word_bounded(start, end)
+                });
+                if let Some(&(end, pid)) = chosen {
+                    hits.push(Hit {
+                        start,
+                        end,
+                        payloads: &self.payloads[pid * N + g],
+                    });
+                    pos[g] = end;
                 }
             }
         }
         out
     }
-}
-
-/// The first position after `from` where a word starts (a letter or digit
-/// after a non-word char), or the end of the text.
-fn next_word_start(text: &str, from: usize) -> usize {
-    let mut prev_word = true;
-    for (i, c) in text[from..].char_indices() {
-        let word = c.is_alphanumeric();
-        if i > 0 && word && !prev_word {
-            return from + i;
-        }
-        prev_word = word;
-    }
-    text.len()
 }
 
 #[cfg(test)]
@@ -151,17 +170,18 @@ mod tests {
     fn longest_word_bounded_match_wins() {
         let m = Matcher::build(
             [
-                ("US", 0),
-                ("USMCA", 1),
-                ("South China Sea", 2),
-                ("China", 3),
+                ("US", 0, 0),
+                ("USMCA", 0, 1),
+                ("South China Sea", 0, 2),
+                ("China", 0, 3),
             ],
+            1,
             false,
         )
         .unwrap();
         let d = doc("USMCA talks in the South China Sea, not USB or US.");
-        let hits: Vec<(&str, usize)> = m
-            .find(&d)
+        let [found] = m.find(&d);
+        let hits: Vec<(&str, usize)> = found
             .iter()
             .map(|h| (&d.text[h.start..h.end], h.payloads[0]))
             .collect();
@@ -170,9 +190,40 @@ mod tests {
 
     #[test]
     fn a_failed_long_match_does_not_hide_a_short_one() {
-        let m = Matcher::build([("trade war", 0), ("warning", 1), ("trade", 2)], true).unwrap();
+        let m = Matcher::build(
+            [("trade war", 0, 0), ("warning", 0, 1), ("trade", 0, 2)],
+            1,
+            true,
+        )
+        .unwrap();
         let d = doc("Trade warnings and a trade warning");
-        let hits: Vec<usize> = m.find(&d).iter().map(|h| h.payloads[0]).collect();
+        let [found] = m.find(&d);
+        let hits: Vec<usize> = found.iter().map(|h| h.payloads[0]).collect();
         assert_eq!(hits, vec![2, 2, 1]);
+    }
+
+    #[test]
+    fn groups_choose_their_matches_independently() {
+        // "trade war" in one list, "trade" and "war" in the other: each list
+        // gets its own leftmost-longest matches from the one walk.
+        let m = Matcher::build(
+            [
+                ("trade war", 0, 0),
+                ("trade", 1, 1),
+                ("war", 1, 2),
+                ("war", 0, 3),
+            ],
+            2,
+            true,
+        )
+        .unwrap();
+        let d = doc("A trade war, then war.");
+        let [a, b] = m.find(&d);
+        let spans = |hits: &[Hit<'_>]| -> Vec<(usize, usize)> {
+            hits.iter().map(|h| (h.start, h.end)).collect()
+        };
+        assert_eq!(spans(&a), vec![(2, 11), (18, 21)]);
+        assert_eq!(spans(&b), vec![(2, 7), (8, 11), (18, 21)]);
+        assert_eq!(a[1].payloads, &[3]);
     }
 }

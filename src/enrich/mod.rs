@@ -1,8 +1,8 @@
 //! The enrich stage: a pure, synchronous function from a parsed [`Article`]
 //! to an [`EnrichedRecord`]. No I/O happens here; the gazetteers, lexicons
 //! and rule lists are loaded once at start (see [`Enricher::embedded`]),
-//! validated, and compiled into Aho-Corasick automatons (names, terms,
-//! domain sentiment phrases) and word tables.
+//! validated, and compiled into two Aho-Corasick automatons (names; terms
+//! and domain sentiment phrases together) and word tables.
 //!
 //! Every path (Kafka, `tradewire enrich`, `POST /v1/enrich`) calls
 //! [`Enricher::enrich`]; there is no second copy.
@@ -16,7 +16,8 @@
 //! * `text` splits the analysed text into tokens and sentences, looks every
 //!   word up once in the rule word lists, and maps byte offsets to the char
 //!   offsets the contract uses.
-//! * `gazetteer` finds word-bounded, leftmost-longest surface forms.
+//! * `gazetteer` finds word-bounded, leftmost-longest surface forms by
+//!   walking an anchored DFA from each word start.
 //! * `names` turns name matches into entities: people and organisations
 //!   the text marks, contextual ministries, traps, surname back-references.
 //! * `relevance` judges trade-policy relevance and topics and reports
@@ -79,12 +80,17 @@ pub(crate) struct Model {
     pub(crate) tables: Tables,
     /// Case-sensitive names; payload = index into `tables.surfaces`.
     pub(crate) names: Matcher,
-    /// Case-insensitive terms; payload = index into `tables.terms`.
-    pub(crate) terms: Matcher,
-    /// Case-insensitive sentiment lexicon; payload = index into `tables.sentiment`.
-    pub(crate) sentiment: Matcher,
+    /// Case-insensitive phrases in two groups: [`PHRASE_TERM`] (payload =
+    /// index into `tables.terms`) and [`PHRASE_SENTIMENT`] (payload = index
+    /// into `tables.sentiment`).
+    pub(crate) phrases: Matcher,
     pub(crate) lex: Lex,
 }
+
+/// Group of `Model::phrases` holding the terms.
+pub(crate) const PHRASE_TERM: usize = 0;
+/// Group of `Model::phrases` holding the sentiment lexicon.
+pub(crate) const PHRASE_SENTIMENT: usize = 1;
 
 /// A fixed word list. Lookups happen for every token, so the hash is the
 /// cheap multiplicative one rustc uses (FxHash) rather than SipHash; the
@@ -103,12 +109,31 @@ impl FxHasher {
     }
 }
 
+/// `tail` (1 to 7 bytes) as a zero-padded little-endian word, read with
+/// two overlapping loads instead of byte by byte (the overlap ORs a byte
+/// with itself).
+fn padded_word(tail: &[u8]) -> u64 {
+    let n = tail.len();
+    let le32 = |b: &[u8]| u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes")));
+    if n >= 4 {
+        le32(&tail[..4]) | le32(&tail[n - 4..]) << (8 * (n - 4))
+    } else {
+        let byte = |i: usize| u64::from(tail[i]) << (8 * i);
+        byte(0) | byte(n / 2) | byte(n - 1)
+    }
+}
+
 impl Hasher for FxHasher {
+    /// Little-endian 8-byte words, the last one zero-padded.
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(buf));
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word: [u8; 8] = chunk.try_into().expect("chunks of 8");
+            self.add(u64::from_le_bytes(word));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            self.add(padded_word(tail));
         }
     }
 
@@ -288,6 +313,14 @@ pub(crate) struct Entities {
 }
 
 impl Entities {
+    /// Room for about `n` entities without rehashing the id index.
+    pub(crate) fn with_capacity(n: usize) -> Entities {
+        Entities {
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            ..Entities::default()
+        }
+    }
+
     /// Adds (or finds) an entity by id; a later draft fills a missing role
     /// or country.
     pub(crate) fn add(&mut self, draft: Draft) -> usize {
@@ -333,46 +366,46 @@ impl Enricher {
     fn build(src: &data::Sources) -> Result<Enricher, DataError> {
         let started = Instant::now();
         let tables = data::load(src)?;
-        let automaton_error = |file: &str, e: String| DataError {
+        let automaton_error = |file: &str, e: gazetteer::BuildError| DataError {
             file: PathBuf::from("data").join(file),
             line: 0,
-            message: format!("cannot build automaton: {e}"),
+            message: format!("cannot build automaton: {}", e.message),
         };
         let names = Matcher::build(
             tables
                 .surfaces
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (s.text.as_str(), i)),
+                .map(|(i, s)| (s.text.as_str(), 0, i)),
+            1,
             false,
         )
         .map_err(|e| automaton_error("countries.tsv", e))?;
-        let terms = Matcher::build(
-            tables
-                .terms
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.0.as_str(), i)),
+        // Terms and the sentiment lexicon share one automaton and one walk.
+        let terms = tables.terms.iter().enumerate();
+        let sentiment = tables.sentiment.iter().enumerate();
+        let phrases = Matcher::build(
+            terms
+                .map(|(i, t)| (t.0.as_str(), PHRASE_TERM, i))
+                .chain(sentiment.map(|(i, t)| (t.0.as_str(), PHRASE_SENTIMENT, i))),
+            2,
             true,
         )
-        .map_err(|e| automaton_error("instruments.tsv", e))?;
-        let sentiment = Matcher::build(
-            tables
-                .sentiment
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.0.as_str(), i)),
-            true,
-        )
-        .map_err(|e| automaton_error("sentiment.tsv", e))?;
+        .map_err(|e| {
+            let file = if e.group == PHRASE_SENTIMENT {
+                "sentiment.tsv"
+            } else {
+                "instruments.tsv"
+            };
+            automaton_error(file, e)
+        })?;
         let lex = Lex::new(&tables.rules, &tables.general);
         Ok(Enricher {
             version: format!("tradewire-enrich/{}", env!("CARGO_PKG_VERSION")),
             model: Model {
                 tables,
                 names,
-                terms,
-                sentiment,
+                phrases,
                 lex,
             },
             build_time: started.elapsed(),
@@ -402,7 +435,8 @@ impl Enricher {
         let mut doc = Doc::new(&text, title_len, &m.lex.abbreviation);
         doc.set_flags(&m.lex.words);
         let mut ents = names::detect(&doc, m);
-        let terms = relevance::scan(&doc, m);
+        let [term_hits, sentiment_hits] = m.phrases.find(&doc);
+        let terms = relevance::scan(&doc, m, term_hits);
         let judged = relevance::judge(&doc, &terms, &ents);
         if judged.relevant {
             relevance::add_trade_entities(&terms, &mut ents);
@@ -413,7 +447,7 @@ impl Enricher {
             Vec::new()
         };
         let deadlines = deadlines::extract(&doc, m, article.published_at);
-        let tone = sentiment::score(&doc, m, judged.relevant);
+        let tone = sentiment::score(&doc, m, sentiment_hits, judged.relevant);
         let entities = build_entities(&doc, ents, &tone.per_sentence);
         EnrichedRecord {
             schema: SCHEMA.to_owned(),
@@ -445,23 +479,31 @@ impl Enricher {
 /// Output entities in order of first mention, with char offsets and the
 /// mean tone of the sentences that mention them.
 fn build_entities(doc: &Doc<'_>, ents: Entities, per_sentence: &[f32]) -> Vec<Entity> {
-    let mut by_ent: Vec<Vec<Found>> = vec![Vec::new(); ents.drafts.len()];
-    for f in &ents.mentions {
-        by_ent[f.ent].push(*f);
-    }
+    // Mentions grouped by entity, each group in text order, once each.
+    let mut mentions = ents.mentions;
+    mentions.sort_by_key(|f| (f.ent, f.start, f.end));
+    mentions.dedup_by_key(|f| (f.ent, f.start, f.end));
     let mut out: Vec<(usize, Entity)> = Vec::new();
-    for (d, mut found) in ents.drafts.into_iter().zip(by_ent) {
+    // Buffers reused for every entity.
+    let mut sentences: Vec<usize> = Vec::new();
+    let mut tones: Vec<f32> = Vec::new();
+    let mut rest = mentions.as_slice();
+    for (k, d) in ents.drafts.into_iter().enumerate() {
+        let n = rest.iter().take_while(|f| f.ent == k).count();
+        let (found, later) = rest.split_at(n);
+        rest = later;
         if found.is_empty() {
             continue;
         }
-        found.sort_by_key(|f| (f.start, f.end));
-        found.dedup_by_key(|f| (f.start, f.end));
-        let mut sentences: Vec<usize> = found.iter().map(|f| doc.sentence_of(f.start)).collect();
+        sentences.clear();
+        sentences.extend(found.iter().map(|f| doc.sentence_of(f.start)));
         sentences.dedup();
-        let tones: Vec<f32> = sentences
-            .iter()
-            .filter_map(|&s| per_sentence.get(s).copied())
-            .collect();
+        tones.clear();
+        tones.extend(
+            sentences
+                .iter()
+                .filter_map(|&s| per_sentence.get(s).copied()),
+        );
         let sentiment = (!tones.is_empty())
             .then(|| (tones.iter().sum::<f32>() / tones.len() as f32).clamp(-1.0, 1.0))
             .map(|x| (x * 1000.0).round() / 1000.0);

@@ -7,10 +7,10 @@
 //! 2. people marked by a title ("Commerce Minister Wang Wentao"), an
 //!    appositive ("Wendy Cutler, a former U.S. trade negotiator") or a given
 //!    name before a country form ("Michael Jordan"); their spans win over
-//!    any place inside them ("Jim France");
-//! 3. organisations marked by an organisation word ("Castellan Partners",
-//!    "Court of Arbitration for Sport"), by "&" ("Harrow & Vance"), by an
-//!    introducer ("the regulator Ofgem") or by an unknown acronym ("NBA");
+//!    any place inside them ("Ann Chad");
+//! 3. organisations marked by an organisation word ("Ridgeway Partners",
+//!    "Court of Arbitration for Sport"), by "&" ("Ames & Norton"), by an
+//!    introducer ("the regulator Ofcom") or by an unknown acronym ("NBA");
 //! 4. generic organisation names tied to a country ("China's Commerce
 //!    Ministry");
 //! 5. vetoes: a shouted headline's "US", a US state called Georgia, a
@@ -88,7 +88,7 @@ pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
     orgs_by_acronym_and_introducer(doc, &taken, &mut orgs);
     vetoes(doc, m, &mut gaz);
 
-    let mut out = Entities::default();
+    let mut out = Entities::with_capacity(gaz.len() + marked.len() + orgs.len());
     for g in gaz.iter().filter(|g| g.keep) {
         if let Some(e) = g.entity {
             let def = &m.tables.entities[e];
@@ -112,8 +112,8 @@ pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
             out.mention(g.start, g.end, ent);
         }
     }
-    for x in marked.iter().chain(&orgs) {
-        let ent = out.add(x.draft.clone());
+    for x in marked.into_iter().chain(orgs) {
+        let ent = out.add(x.draft);
         out.mention(x.start, x.end, ent);
     }
     resolve_contextual(doc, m, &gaz, &mut out);
@@ -159,9 +159,18 @@ pub(crate) fn draft_of(def: &EntityDef) -> Draft {
 }
 
 fn gazetteer_hits(doc: &Doc<'_>, m: &Model) -> Vec<GazHit> {
-    m.names
-        .find(doc)
-        .into_iter()
+    let [hits] = m.names.find(doc);
+    let mut prev_end = None;
+    hits.into_iter()
+        .filter(|h| {
+            // "Farah Haddad": a surname alias after another person's given
+            // name is not the gazetteer's person.
+            let after_name = prev_end;
+            prev_end = Some(h.end);
+            !surname_alias_of_other(doc, m, h.start, h.end, h.payloads, |p| {
+                after_name == Some(doc.tokens[p].end)
+            })
+        })
         .map(|h| {
             let surfaces = &m.tables.surfaces;
             let fixed = h
@@ -185,6 +194,73 @@ fn gazetteer_hits(doc: &Doc<'_>, m: &Model) -> Vec<GazHit> {
         .collect()
 }
 
+/// True when `start..end` is a one-word alias of a gazetteer person (a
+/// surname: "Haddad") right after a capitalised name word that is not one
+/// of that person's names ("Farah Haddad"): then it names someone else.
+/// `named(t)` tells whether token `t` is inside another name ("Brazilian").
+fn surname_alias_of_other(
+    doc: &Doc<'_>,
+    m: &Model,
+    start: usize,
+    end: usize,
+    payloads: &[usize],
+    named: impl Fn(usize) -> bool,
+) -> bool {
+    let surface = &doc.text[start..end];
+    // The surface's own entity (as `gazetteer_hits` picks it) is a person.
+    let surfaces = &m.tables.surfaces;
+    let Some(&s) = payloads
+        .iter()
+        .find(|&&s| surfaces[s].form != Form::Contextual)
+    else {
+        return false;
+    };
+    let person = &m.tables.entities[surfaces[s].entity];
+    if surfaces[s].form != Form::Name || person.kind != EntityKind::Person {
+        return false;
+    }
+    if surface.contains(' ') || person.name == surface {
+        return false;
+    }
+    other_given_name_before(doc, start, &person.name, named)
+}
+
+/// True when the token right before byte `start` is a capitalised name word
+/// of the same sentence, one space before it, that is not an initial, a
+/// title, a function word, an acronym, part of another name (`named`) or
+/// one of the words of `full_name` (nor follows one).
+fn other_given_name_before(
+    doc: &Doc<'_>,
+    start: usize,
+    full_name: &str,
+    named: impl Fn(usize) -> bool,
+) -> bool {
+    let t = doc.token_at(start);
+    if t == 0 || t >= doc.tokens.len() || doc.tokens[t].start != start {
+        return false;
+    }
+    let p = t - 1;
+    let (prev, w) = (doc.tokens[p], doc.tok(p));
+    let own = |w: &str| full_name.split_whitespace().any(|n| n == w);
+    // A middle name or initial after the person's own first name ("Donald
+    // J Trump", "Luiz Inácio Lula") is still the same person.
+    if p > 0 && own(doc.tok(p - 1)) {
+        return false;
+    }
+    let not_a_name =
+        flag::NAME_STOPWORD | flag::FUNCTION_WORD | flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER;
+    prev.kind == TokKind::Word
+        && prev.sentence == doc.tokens[t].sentence
+        && prev.end + 1 == start
+        && doc.text.as_bytes()[prev.end] == b' '
+        && is_cap(w)
+        && w.chars().nth(1).is_some()
+        && !is_acronym(w)
+        && !doc.has(p, not_a_name)
+        && !own(w)
+        && !named(p)
+}
+
 /// For each token, the gazetteer hit covering it.
 fn token_hits(doc: &Doc<'_>, gaz: &[GazHit]) -> Vec<Option<usize>> {
     let mut out = vec![None; doc.tokens.len()];
@@ -199,7 +275,10 @@ fn token_hits(doc: &Doc<'_>, gaz: &[GazHit]) -> Vec<Option<usize>> {
 }
 
 fn is_cap(s: &str) -> bool {
-    s.chars().next().is_some_and(char::is_uppercase)
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii() => b.is_ascii_uppercase(),
+        _ => s.chars().next().is_some_and(char::is_uppercase),
+    }
 }
 
 fn kind_of(m: &Model, g: &GazHit) -> Option<EntityKind> {
@@ -243,7 +322,7 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
     if words < 2 {
         return None;
     }
-    // The last word must not be an organisation word ("Castellan Partners").
+    // The last word must not be an organisation word ("Ridgeway Partners").
     if doc.has(j - 1, flag::ORG_HEAD) {
         return None;
     }
@@ -262,16 +341,8 @@ pub(crate) fn slug(name: &str) -> String {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if c.is_alphanumeric() {
-            // Letters outside ASCII with no decomposition (ø, ł, ß).
-            let folded = match c {
-                'ø' | 'Ø' => "o",
-                'ł' | 'Ł' => "l",
-                'ß' => "ss",
-                'æ' | 'Æ' => "ae",
-                'đ' | 'Đ' => "d",
-                _ => "",
-            };
-            out.push_str(folded);
+            // Letters outside ASCII with no decomposition (ø, ł, ß, ı).
+            out.push_str(fold_letter(c));
         } else if unicode_normalization::char::is_combining_mark(c)
             || c == '\''
             || c == '’'
@@ -283,6 +354,23 @@ pub(crate) fn slug(name: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_owned()
+}
+
+/// The ASCII spelling of a letter that Unicode decomposition leaves alone
+/// (empty for letters we have no spelling for).
+fn fold_letter(c: char) -> &'static str {
+    match c {
+        'ı' => "i",
+        'ø' | 'Ø' => "o",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'þ' | 'Þ' => "th",
+        'ħ' | 'Ħ' => "h",
+        _ => "",
+    }
 }
 
 /// The country of the first country/bloc match inside `start..end`, or of a
@@ -330,7 +418,7 @@ fn role_start(
     while s > 0 && doc.tokens[s - 1].sentence == sentence {
         let p = s - 1;
         let t = doc.tok(p);
-        // Another person's name ends the role ("Chairman Jim France and
+        // Another person's name ends the role ("Chairman Ann Chad and
         // Commissioner Steve Phelps").
         let person = tok_hit[p].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Person))
             || people
@@ -399,7 +487,7 @@ fn people_by_title(
         let head = doc.tok(h);
         let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
             && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
-        // "Secretary of State Brad Raffensperger".
+        // "Secretary of State Jane Roe".
         let of_head = !is_head
             && h >= 2
             && doc.tok(h - 1) == "of"
@@ -437,7 +525,7 @@ fn people_by_title(
             });
         };
         push(i, end);
-        // "Reps. Buddy Carter and Mike Collins".
+        // "Reps. Ann Lowe and Tim Ruiz".
         let mut next = end;
         if end + 1 < n && doc.tok(end) == "and" {
             if let Some(e2) = name_at(doc, end + 1) {
@@ -527,7 +615,7 @@ fn people_by_appositive(
     }
 }
 
-/// "Michael Jordan", "Jim France": a given name right before a country form.
+/// "Michael Jordan", "Ann Chad": a given name right before a country form.
 fn people_by_given_name(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Vec<Marked>) {
     let claimed = claimed_tokens(doc, out);
     for g in gaz
@@ -561,8 +649,8 @@ fn org_draft(name: &str) -> Draft {
     }
 }
 
-/// "Castellan Partners", "National Weather Service", "Court of Arbitration
-/// for Sport", "Harrow & Vance".
+/// "Ridgeway Partners", "National Weather Service", "Court of Arbitration
+/// for Sport", "Ames & Norton".
 fn orgs_by_head(
     doc: &Doc<'_>,
     m: &Model,
@@ -610,7 +698,7 @@ fn orgs_by_head(
                 (gaz[g].keep || !gaz[g].contextual.is_empty()) && gaz[g].form != Form::Demonym
             }) && !person_tok[t]
         };
-        // "Harrow & Vance": two names joined by a spaced ampersand; it wins
+        // "Ames & Norton": two names joined by a spaced ampersand; it wins
         // over a one-word person alias ("Vance").
         let spaced = run.len() == 3
             && doc.tok(run.start + 1) == "&"
@@ -771,7 +859,7 @@ fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: 
             });
             continue;
         }
-        // "the regulator Ofgem".
+        // "the regulator Ofcom".
         let introduced = t > 0
             && is_cap(w)
             && doc.has(t - 1, flag::ORG_INTRODUCER)
@@ -1063,6 +1151,16 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
             && is_cap(doc.tok(t + 1))
             && doc.tokens[t + 1].start == tok.end + 1;
         if next_cap {
+            continue;
+        }
+        // "Farah Haddad": the same surname after another given name.
+        let other = other_given_name_before(doc, tok.start, &out.drafts[k].name, |p| {
+            let (s, e) = (doc.tokens[p].start, doc.tokens[p].end);
+            let upto = out.mentions.partition_point(|f| f.start < e);
+            (upto.saturating_sub(8)..upto)
+                .any(|i| overlaps(out.mentions[i].start, out.mentions[i].end, s, e))
+        });
+        if other {
             continue;
         }
         // Mentions overlapping the token start before its end; names are

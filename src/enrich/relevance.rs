@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::gazetteer::Hit;
 use super::text::{Doc, TokKind};
 use super::{Draft, Entities, FxHasher, Model, TermHit};
 use crate::article::EntityKind;
@@ -29,10 +30,10 @@ pub(crate) struct Judgement {
     pub(crate) topics: Vec<String>,
 }
 
-pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model) -> Vec<TermHit<'m>> {
-    m.terms
-        .find(doc)
-        .into_iter()
+/// The terms among the phrase matches `hits` (group
+/// [`PHRASE_TERM`](super::PHRASE_TERM)).
+pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model, hits: Vec<Hit<'m>>) -> Vec<TermHit<'m>> {
+    hits.into_iter()
         .filter(|h| !proper_noun(doc, h.start, h.end))
         .filter_map(|h| {
             let &i = h.payloads.first()?;

@@ -10,6 +10,7 @@
 //! evidence, `(P - N) / (P + N + k)`, so a long article cannot saturate it.
 
 use super::data::SentTerm;
+use super::gazetteer::Hit;
 use super::text::{Doc, TokKind};
 use super::{Model, SentHit};
 use crate::article::{Sentiment, SentimentLabel};
@@ -46,8 +47,10 @@ pub(crate) struct Tone {
     pub(crate) per_sentence: Vec<f32>,
 }
 
-pub(crate) fn score(doc: &Doc<'_>, m: &Model, relevant: bool) -> Tone {
-    let hits = lexicon_hits(doc, m, relevant);
+/// `hits` are the phrase matches of the sentiment lexicon (group
+/// `PHRASE_SENTIMENT` of `Model::phrases`).
+pub(crate) fn score(doc: &Doc<'_>, m: &Model, hits: Vec<Hit<'_>>, relevant: bool) -> Tone {
+    let hits = lexicon_hits(doc, m, hits, relevant);
     let mut per_sentence = vec![0.0f32; doc.sentences.len()];
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
     let (mut pos_hits, mut neg_hits) = (0usize, 0usize);
@@ -104,10 +107,8 @@ pub(crate) fn score(doc: &Doc<'_>, m: &Model, relevant: bool) -> Tone {
 
 /// Domain lexicon hits (phrases, by automaton) merged with VADER's general
 /// words (one lookup per lower-case word not already covered), in text order.
-fn lexicon_hits(doc: &Doc<'_>, m: &Model, relevant: bool) -> Vec<SentHit> {
-    let domain: Vec<SentHit> = m
-        .sentiment
-        .find(doc)
+fn lexicon_hits(doc: &Doc<'_>, m: &Model, hits: Vec<Hit<'_>>, relevant: bool) -> Vec<SentHit> {
+    let domain: Vec<SentHit> = hits
         .into_iter()
         .filter_map(|h| {
             let &i = h.payloads.first()?;
@@ -133,6 +134,11 @@ fn lexicon_hits(doc: &Doc<'_>, m: &Model, relevant: bool) -> Vec<SentHit> {
                 break;
             }
         }
+        // Most words are not in the general lexicon: ask that first.
+        let value = doc.general(i);
+        if value == 0.0 {
+            continue;
+        }
         let covered = out.last().is_some_and(|h| h.end > t.start);
         let word = doc.tok(i);
         // A general word inside a name ("United States", "Lowlands Wire")
@@ -144,18 +150,15 @@ fn lexicon_hits(doc: &Doc<'_>, m: &Model, relevant: bool) -> Vec<SentHit> {
         {
             continue;
         }
-        let value = doc.general(i);
-        if value != 0.0 {
-            out.push(SentHit {
-                start: t.start,
-                end: t.end,
-                term: SentTerm::Word {
-                    value,
-                    domain: false,
-                    econ: false,
-                },
-            });
-        }
+        out.push(SentHit {
+            start: t.start,
+            end: t.end,
+            term: SentTerm::Word {
+                value,
+                domain: false,
+                econ: false,
+            },
+        });
     }
     out.extend(d);
     out

@@ -517,15 +517,24 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
                     .enumerate()
                     .all(|(j, w)| doc.lower_tok(k + j) == w)
         };
-        r.global = m.lex.all_targets_words.iter().any(|words| {
-            if words.len() > 1 {
-                (c0..c1).any(|k| phrase_at(k, words))
-            } else {
-                [cue, end_tok]
-                    .iter()
-                    .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
-            }
+        let phrases = &m.lex.all_targets_words;
+        // One pass over the clause; a phrase is tried only where its first
+        // word is.
+        let anywhere = (c0..c1).any(|k| {
+            let w = doc.lower_tok(k);
+            phrases
+                .iter()
+                .any(|words| words.len() > 1 && words[0] == w && phrase_at(k, words))
         });
+        r.global = anywhere
+            || phrases
+                .iter()
+                .filter(|words| words.len() == 1)
+                .any(|words| {
+                    [cue, end_tok]
+                        .iter()
+                        .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
+                });
     }
 }
 

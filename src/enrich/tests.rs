@@ -317,6 +317,66 @@ fn diacritics_are_folded_in_ids_and_kept_in_names() {
     assert_eq!(p.name, "Zoë Łukasik-Brønn");
 }
 
+#[test]
+fn letters_without_a_decomposition_fold_to_ascii_in_slugs() {
+    assert_eq!(names::slug("Mehmet Fatih Kacır"), "mehmet-fatih-kacir");
+    assert_eq!(names::slug("Łukasz Østergård"), "lukasz-ostergard");
+    assert_eq!(names::slug("Đorđe Weiß"), "dorde-weiss");
+    assert_eq!(names::slug("Æsa Cœur Þórdís"), "aesa-coeur-thordis");
+    let r = run("", "Industry Minister Mehmet Fatih Kacır visited the port.");
+    assert!(has(&r, "person:mehmet-fatih-kacir"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_known_surname_after_another_given_name_is_someone_else() {
+    // The gazetteer knows Fernando Haddad, also as plain "Haddad"; a Farah
+    // Haddad quoted as an analyst is a different person.
+    let r = run(
+        "",
+        "Finance Minister Fernando Haddad defended the budget. Farah Haddad, an analyst at Northgate Research, was sceptical. Haddad's ministry did not reply.",
+    );
+    let fernando = entity(&r, "person:fernando-haddad");
+    let texts: Vec<&str> = fernando.mentions.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        !fernando.mentions.iter().any(|m| m.start == 62),
+        "{texts:?}"
+    );
+    let farah = entity(&r, "person:farah-haddad");
+    assert_eq!(farah.role.as_deref(), Some("analyst at Northgate Research"));
+    // Without a rule marking her, she is simply not tagged.
+    let r = run("", "Farah Haddad said the budget was too tight.");
+    assert!(!has(&r, "person:fernando-haddad"), "{:?}", ids(&r));
+    // A title or the person's own first name still leaves the alias intact.
+    let r = run("", "Minister Haddad and Fernando Haddad are one man.");
+    assert_eq!(entity(&r, "person:fernando-haddad").count, 2);
+}
+
+#[test]
+fn fx_hash_of_a_str_is_the_zero_padded_word_hash() {
+    // The hash is defined on little-endian 8-byte words, the last one
+    // zero-padded (then the 0xff that ends a str).
+    fn reference(bytes: &[u8]) -> u64 {
+        let mut h = FxHasher::default();
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            h.add(u64::from_le_bytes(buf));
+        }
+        h.add(0xff);
+        h.finish()
+    }
+    let long = "abcdefghijklmnopqrstuvwxyz";
+    let prefixes = (0..=long.len()).map(|n| &long[..n]);
+    for s in ["tariffs!", "Okonjo-Iweala", "Šefčovič said"]
+        .into_iter()
+        .chain(prefixes)
+    {
+        let mut h = FxHasher::default();
+        std::hash::Hash::hash(s, &mut h);
+        assert_eq!(h.finish(), reference(s.as_bytes()), "{s:?}");
+    }
+}
+
 // ------------------------------------------------------------------ organisations
 
 #[test]

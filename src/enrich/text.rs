@@ -29,6 +29,8 @@ pub(crate) struct Doc<'a> {
     /// `text` with ASCII letters lower-cased: same byte offsets.
     pub(crate) lower: String,
     pub(crate) tokens: Vec<Token>,
+    /// The text of each token (the detectors read it many times).
+    tok_text: Vec<&'a str>,
     /// Byte ranges of sentences; a headline and each paragraph line end one.
     pub(crate) sentences: Vec<(usize, usize)>,
     /// Byte length of the headline (0 when there is none).
@@ -36,6 +38,9 @@ pub(crate) struct Doc<'a> {
     /// Per token: the `flag` bits of the word lists it is on, and its
     /// general (VADER) polarity.
     words: Vec<WordInfo>,
+    /// Byte offsets where a word starts: a letter or digit that does not
+    /// follow one. Gazetteer patterns are searched only there.
+    pub(crate) word_starts: Vec<u32>,
     /// Char index of every byte that starts a char (others are unused);
     /// empty for ASCII text, where the two are the same.
     char_at: Vec<u32>,
@@ -61,7 +66,7 @@ impl<'a> Doc<'a> {
             }
             char_at[text.len()] = n;
         }
-        let mut tokens = tokenize(text);
+        let (mut tokens, word_starts) = tokenize(text);
         let sentences = split_sentences(text, &tokens, title_len, abbreviations);
         let mut s = 0;
         for t in &mut tokens {
@@ -70,20 +75,22 @@ impl<'a> Doc<'a> {
             }
             t.sentence = s;
         }
+        let tok_text = tokens.iter().map(|t| &text[t.start..t.end]).collect();
         Doc {
             text,
             lower: text.to_ascii_lowercase(),
             tokens,
+            tok_text,
             sentences,
             title_end: title_len,
             words: Vec::new(),
+            word_starts,
             char_at,
         }
     }
 
     pub(crate) fn tok(&self, i: usize) -> &'a str {
-        let t = self.tokens[i];
-        &self.text[t.start..t.end]
+        self.tok_text[i]
     }
 
     /// Looks every word token up once in the rule word lists and the
@@ -188,8 +195,13 @@ fn char_at(text: &str, i: usize) -> Option<char> {
     }
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+/// The tokens of `text`, and the byte offsets where words start (a letter
+/// or digit that does not follow one), collected on the same pass: every
+/// word start opens a word or number token, or follows a separator inside
+/// one ("Okonjo-Iweala", "15.6", the "s" of "’s").
+fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>) {
     let mut out = Vec::with_capacity(text.len() / 5);
+    let mut starts = Vec::with_capacity(text.len() / 5);
     let n = text.len();
     let mut k = 0;
     let token = |start: usize, end: usize, kind: TokKind| Token {
@@ -205,6 +217,7 @@ fn tokenize(text: &str) -> Vec<Token> {
             continue;
         }
         if c.is_ascii_digit() {
+            starts.push(k as u32);
             let mut j = k + 1;
             while let Some(d) = char_at(text, j) {
                 let joins = (d == '.' || d == ',')
@@ -212,6 +225,7 @@ fn tokenize(text: &str) -> Vec<Token> {
                 if d.is_ascii_digit() {
                     j += 1;
                 } else if joins {
+                    starts.push((j + 1) as u32);
                     j += 2;
                 } else {
                     break;
@@ -222,7 +236,7 @@ fn tokenize(text: &str) -> Vec<Token> {
             let glued = next.is_some_and(is_word_char)
                 || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
             if glued {
-                let e = scan_word(text, j);
+                let e = scan_word(text, j, &mut starts);
                 out.push(token(start, e, TokKind::Word));
                 k = e;
             } else {
@@ -230,7 +244,8 @@ fn tokenize(text: &str) -> Vec<Token> {
                 k = j;
             }
         } else if is_word_char(c) {
-            let e = scan_word(text, k);
+            starts.push(k as u32);
+            let e = scan_word(text, k, &mut starts);
             out.push(token(start, e, TokKind::Word));
             k = e;
         } else if is_apostrophe(c)
@@ -238,6 +253,7 @@ fn tokenize(text: &str) -> Vec<Token> {
             && !char_at(text, k + c.len_utf8() + 1).is_some_and(is_word_char)
         {
             // Possessive "'s" is its own token.
+            starts.push((k + c.len_utf8()) as u32);
             let e = k + c.len_utf8() + 1;
             out.push(token(start, e, TokKind::Punct));
             k = e;
@@ -248,11 +264,12 @@ fn tokenize(text: &str) -> Vec<Token> {
         }
         debug_assert!(k <= n);
     }
-    out
+    (out, starts)
 }
 
-/// End (byte offset) of the word starting at byte `k`.
-fn scan_word(text: &str, k: usize) -> usize {
+/// End (byte offset) of the word starting at byte `k`; the word starts
+/// after its inner hyphens and apostrophes go to `starts`.
+fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     let bytes = text.as_bytes();
     let mut j = k;
     // ASCII letters and digits first: the common case, one byte at a time.
@@ -260,6 +277,10 @@ fn scan_word(text: &str, k: usize) -> usize {
         j += 1;
     }
     while let Some(c) = char_at(text, j) {
+        // Most words end at a space or a punctuation mark that cannot join.
+        if c.is_ascii() && !matches!(c, '-' | '\'') && !c.is_ascii_alphanumeric() {
+            break;
+        }
         if is_word_char(c) {
             j += c.len_utf8();
             continue;
@@ -267,6 +288,7 @@ fn scan_word(text: &str, k: usize) -> usize {
         let after = j + c.len_utf8();
         let next_word = char_at(text, after).is_some_and(is_word_char);
         if c == '-' && next_word {
+            starts.push(after as u32);
             j = after;
             continue;
         }
@@ -275,6 +297,7 @@ fn scan_word(text: &str, k: usize) -> usize {
             let possessive = char_at(text, after) == Some('s')
                 && !char_at(text, after + 1).is_some_and(is_word_char);
             if !possessive {
+                starts.push(after as u32);
                 j = after;
                 continue;
             }
@@ -304,9 +327,9 @@ fn split_sentences(
             push(&mut out, &mut start, title_len);
         }
         // A line break ends a sentence.
-        let gap = &text[prev_end.max(start).min(t.start)..t.start];
+        let gap = &text.as_bytes()[prev_end.max(start).min(t.start)..t.start];
         prev_end = t.end;
-        if let Some(p) = gap.bytes().rposition(|b| b == b'\n') {
+        if let Some(p) = gap.iter().rposition(|&b| b == b'\n') {
             let nl = t.start - gap.len() + p;
             if text[start..nl].trim().is_empty() {
                 start = nl;
@@ -314,10 +337,11 @@ fn split_sentences(
                 push(&mut out, &mut start, nl);
             }
         }
-        let tok = &text[t.start..t.end];
-        if !matches!(tok, "." | "!" | "?") {
+        // Sentence-ending marks are one byte long: test that first.
+        if t.end != t.start + 1 || !matches!(text.as_bytes()[t.start], b'.' | b'!' | b'?') {
             continue;
         }
+        let tok = &text[t.start..t.end];
         // Closing quotes and brackets stay with the sentence.
         let mut end = t.end;
         let mut j = i + 1;
@@ -361,27 +385,58 @@ fn is_abbreviation(text: &str, tokens: &[Token], i: usize, abbreviations: &WordS
     if word.chars().count() == 1 && word.chars().all(char::is_uppercase) {
         return true;
     }
-    // Dotted forms: "U.S", "a.m", "D.C" built from single letters and periods.
+    // Dotted forms: "U.S", "a.m", "D.C" built from single letters and periods;
+    // their tokens touch, so the form is one slice of the text.
     let mut k = i - 1;
-    let mut dotted = String::from(word);
     while k >= 2
         && &text[tokens[k - 1].start..tokens[k - 1].end] == "."
         && tokens[k - 1].end == tokens[k].start
         && tokens[k - 2].end == tokens[k - 1].start
     {
-        dotted = format!(
-            "{}.{}",
-            &text[tokens[k - 2].start..tokens[k - 2].end],
-            dotted
-        );
         k -= 2;
     }
-    abbreviations.contains(word) || abbreviations.contains(&dotted)
+    let dotted = &text[tokens[k].start..prev.end];
+    abbreviations.contains(word) || abbreviations.contains(dotted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Word starts the slow, obvious way.
+    fn word_starts_by_scan(text: &str) -> Vec<u32> {
+        let mut out = Vec::with_capacity(text.len() / 5);
+        let mut prev_word = false;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (word, len) = if b.is_ascii() {
+                (b.is_ascii_alphanumeric(), 1)
+            } else {
+                let c = text[i..].chars().next().unwrap_or_default();
+                (is_word_char(c), c.len_utf8())
+            };
+            if word && !prev_word {
+                out.push(i as u32);
+            }
+            prev_word = word;
+            i += len;
+        }
+        out
+    }
+
+    #[test]
+    fn tokenizer_collects_every_word_start() {
+        for t in [
+            "China’s 15.6% duty on 90-day Okonjo-Iweala O'Brien's 1,758 x",
+            "US’China 23XI M5 5-fold 3.5-7 a--b 'tis é-ü Šefčovič ٣٤ ok'",
+            "1.5.6 99,x 7- -8 ’s's 's'' l'é ﬁn",
+            "",
+        ] {
+            assert_eq!(tokenize(t).1, word_starts_by_scan(t), "{t:?}");
+        }
+    }
 
     fn abbr() -> WordSet {
         ["Sen", "U.S", "Gov"]
@@ -392,13 +447,13 @@ mod tests {
 
     #[test]
     fn abbreviations_and_initials_do_not_end_sentences() {
-        let t = "Sen. Jon Ossoff met U.S. officials. D. John Sauer argued. Then it ended.";
+        let t = "Sen. Tim Ruiz met U.S. officials. D. John Sauer argued. Then it ended.";
         let d = Doc::new(t, 0, &abbr());
         let s: Vec<&str> = d.sentences.iter().map(|&(a, b)| t[a..b].trim()).collect();
         assert_eq!(
             s,
             vec![
-                "Sen. Jon Ossoff met U.S. officials.",
+                "Sen. Tim Ruiz met U.S. officials.",
                 "D. John Sauer argued.",
                 "Then it ended."
             ]
