@@ -11,6 +11,8 @@
 //! * [`article`] — parses a payload into an [`article::Article`] or a
 //!   [`article::Poison`] that says why not (size, UTF-8, JSON, fields);
 //!   [`html`] reduces markup to text on the way.
+//! * [`fetch`] — for an article that came as a link only: fetches the page
+//!   (SSRF-guarded, bounded, retried) and extracts its main text.
 //! * [`enrich`] — the pure, synchronous engine: gazetteers, rules, tariff
 //!   measures, deadlines, relevance and sentiment → [`article::EnrichedRecord`].
 //!   It runs on [`workers`], a bounded thread pool off the async reactor.
@@ -31,6 +33,7 @@ pub mod source;
 pub mod pipeline;
 pub mod article;
 pub mod html;
+pub mod fetch;
 pub mod enrich;
 pub mod workers;
 pub mod sink;
