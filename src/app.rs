@@ -18,6 +18,7 @@ use crate::config::{is_secret_key, Config};
 use crate::embedded::EmbeddedBroker;
 use crate::enrich::Enricher;
 use crate::error::{Error, Result};
+use crate::fetch::Fetcher;
 use crate::http::{self, HttpState, Readiness};
 use crate::pipeline::{self, Stage};
 use crate::sink::Sink;
@@ -59,6 +60,7 @@ impl App {
             "enrichment data loaded"
         );
         let pool = WorkerPool::new(config.workers())?;
+        let fetcher = Fetcher::new(&config.fetch, Some(metrics.fetch.clone()))?;
         let k = &config.kafka;
 
         let embedded = match config.external_brokers() {
@@ -105,6 +107,7 @@ impl App {
         let http_state = HttpState {
             metrics: metrics.clone(),
             enricher: enricher.clone(),
+            fetcher: fetcher.clone(),
             pool: pool.clone(),
             readiness: readiness.clone(),
             max_body_bytes: config.http.max_body_bytes,
@@ -114,6 +117,7 @@ impl App {
             source,
             sink,
             enricher,
+            fetcher,
             pool,
             metrics,
             max_message_bytes: config.pipeline.max_message_bytes,

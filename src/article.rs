@@ -35,16 +35,35 @@ pub enum PoisonKind {
     MissingContent,
     /// The article parsed but enrichment failed.
     EnrichFailed,
+    // A link-only article whose page could not be fetched (`fetch.rs`).
+    FetchInvalidUrl,
+    FetchBlockedAddress,
+    FetchTimeout,
+    FetchHttpStatus,
+    FetchTooLarge,
+    FetchUnsupportedContent,
+    FetchRedirectLimit,
+    FetchConnect,
+    FetchDecode,
 }
 
 impl PoisonKind {
-    pub const ALL: [PoisonKind; 6] = [
+    pub const ALL: [PoisonKind; 15] = [
         PoisonKind::TooLarge,
         PoisonKind::InvalidUtf8,
         PoisonKind::InvalidJson,
         PoisonKind::InvalidField,
         PoisonKind::MissingContent,
         PoisonKind::EnrichFailed,
+        PoisonKind::FetchInvalidUrl,
+        PoisonKind::FetchBlockedAddress,
+        PoisonKind::FetchTimeout,
+        PoisonKind::FetchHttpStatus,
+        PoisonKind::FetchTooLarge,
+        PoisonKind::FetchUnsupportedContent,
+        PoisonKind::FetchRedirectLimit,
+        PoisonKind::FetchConnect,
+        PoisonKind::FetchDecode,
     ];
 
     /// Stable machine-readable name (dead-letter header, metric label).
@@ -56,6 +75,15 @@ impl PoisonKind {
             PoisonKind::InvalidField => "invalid_field",
             PoisonKind::MissingContent => "missing_content",
             PoisonKind::EnrichFailed => "enrich_failed",
+            PoisonKind::FetchInvalidUrl => "fetch_invalid_url",
+            PoisonKind::FetchBlockedAddress => "fetch_blocked_address",
+            PoisonKind::FetchTimeout => "fetch_timeout",
+            PoisonKind::FetchHttpStatus => "fetch_http_status",
+            PoisonKind::FetchTooLarge => "fetch_too_large",
+            PoisonKind::FetchUnsupportedContent => "fetch_unsupported_content",
+            PoisonKind::FetchRedirectLimit => "fetch_redirect_limit",
+            PoisonKind::FetchConnect => "fetch_connect",
+            PoisonKind::FetchDecode => "fetch_decode",
         }
     }
 }

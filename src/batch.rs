@@ -5,8 +5,9 @@
 
 use std::io::{self, BufRead, Write};
 
+use crate::article::{Article, Poison};
 use crate::enrich::Enricher;
-use crate::pipeline::enrich_payload;
+use crate::pipeline::{prepare, Prepared};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -14,10 +15,12 @@ pub struct Summary {
     pub failed: u64,
 }
 
-/// Enriches every non-blank line of `input`. I/O errors end the run;
-/// bad lines do not.
+/// Enriches every non-blank line of `input`. A link-only article is
+/// completed by `fetch` (which blocks on the page fetch). I/O errors end the
+/// run; bad lines do not.
 pub fn run(
     enricher: &Enricher,
+    mut fetch: impl FnMut(Article) -> Result<Article, Poison>,
     mut input: impl BufRead,
     output: impl Write,
     mut errors: impl Write,
@@ -37,7 +40,11 @@ pub fn run(
         if text.is_empty() {
             continue;
         }
-        match enrich_payload(enricher, text, max_bytes) {
+        let result = prepare(enricher, text, max_bytes).and_then(|p| match p {
+            Prepared::Enriched(record) => Ok(record),
+            Prepared::NeedsFetch(article) => fetch(article).map(|a| enricher.enrich(&a)),
+        });
+        match result {
             Ok(record) => {
                 serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
                 out.write_all(b"\n")?;
@@ -79,7 +86,7 @@ mod tests {
                       {\"id\":\"c\",\"body\":\"Talks resumed.\"}\n";
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let s = run(&enricher, &input[..], &mut out, &mut err, 1 << 20).unwrap();
+        let s = run(&enricher, Ok, &input[..], &mut out, &mut err, 1 << 20).unwrap();
         assert_eq!(
             s,
             Summary {

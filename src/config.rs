@@ -37,6 +37,8 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub http: HttpConfig,
     pub enrich: EnrichConfig,
+    #[serde(default)]
+    pub fetch: crate::fetch::FetchConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

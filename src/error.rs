@@ -21,6 +21,8 @@ pub enum Error {
         #[source]
         source: KafkaError,
     },
+    #[error("fetcher: {0}")]
+    Fetch(#[from] crate::fetch::FetchSetupError),
     #[error("embedded broker: {0}")]
     Embedded(String),
     #[error("http: cannot listen on {addr}: {source}")]

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use crate::article::PoisonKind;
 use crate::enrich::Enricher;
-use crate::pipeline::enrich_payload;
+use crate::fetch::Fetcher;
+use crate::pipeline::{fetch_body, prepare, Prepared};
 use crate::source::Membership;
 use crate::telemetry::Metrics;
 use crate::workers::WorkerPool;
@@ -93,6 +94,7 @@ impl Readiness {
 pub struct HttpState {
     pub metrics: Metrics,
     pub enricher: Arc<Enricher>,
+    pub fetcher: Fetcher,
     pub pool: WorkerPool,
     pub readiness: Arc<Readiness>,
     pub max_body_bytes: usize,
@@ -174,16 +176,33 @@ async fn enrich(State(state): State<HttpState>, body: Body) -> Response {
     };
     let enricher = state.enricher.clone();
     let max = state.max_message_bytes.max(state.max_body_bytes);
-    let result = state
+    let first = state
         .pool
-        .run(move || enrich_payload(&enricher, &bytes, max))
+        .run(move || prepare(&enricher, &bytes, max))
         .await;
+    let result = match first {
+        Ok(Ok(Prepared::NeedsFetch(article))) => match fetch_body(&state.fetcher, article).await {
+            Ok(article) => {
+                let enricher = state.enricher.clone();
+                state.pool.run(move || Ok(enricher.enrich(&article))).await
+            }
+            Err(poison) => Ok(Err(poison)),
+        },
+        Ok(Ok(Prepared::Enriched(record))) => Ok(Ok(record)),
+        Ok(Err(poison)) => Ok(Err(poison)),
+        Err(panic) => Err(panic),
+    };
     match result {
         Ok(Ok(record)) => Json(record).into_response(),
         Ok(Err(poison)) => {
             let status = match poison.kind {
                 PoisonKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 PoisonKind::InvalidJson | PoisonKind::InvalidUtf8 => StatusCode::BAD_REQUEST,
+                // The page behind the article's URL could not be had.
+                PoisonKind::FetchTimeout
+                | PoisonKind::FetchHttpStatus
+                | PoisonKind::FetchConnect
+                | PoisonKind::FetchDecode => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             error(status, poison.kind.as_str(), poison.reason)

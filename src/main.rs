@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use tradewire::{app, batch, config::Config, shutdown, telemetry, App};
+use tradewire::fetch::Fetcher;
+use tradewire::{app, batch, config::Config, pipeline, shutdown, telemetry, App};
 
 #[derive(Parser)]
 #[command(
@@ -72,6 +73,13 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 fn enrich(config: Option<PathBuf>, input: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let config = Config::load(config.as_deref())?;
     let enricher = app::load_enricher(&config)?;
+    // Link-only articles are fetched one at a time on a small runtime.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let fetcher = runtime.block_on(async { Fetcher::new(&config.fetch, None) })?;
+    let fetch = |article| runtime.block_on(pipeline::fetch_body(&fetcher, article));
     let stdout = std::io::stdout().lock();
     let stderr = std::io::stderr().lock();
     let max = config.pipeline.max_message_bytes;
@@ -81,13 +89,21 @@ fn enrich(config: Option<PathBuf>, input: Option<PathBuf>) -> anyhow::Result<Exi
                 .with_context(|| format!("opening {}", path.display()))?;
             batch::run(
                 &enricher,
+                fetch,
                 std::io::BufReader::new(file),
                 stdout,
                 stderr,
                 max,
             )
         }
-        None => batch::run(&enricher, std::io::stdin().lock(), stdout, stderr, max),
+        None => batch::run(
+            &enricher,
+            fetch,
+            std::io::stdin().lock(),
+            stdout,
+            stderr,
+            max,
+        ),
     }
     .context("enriching")?;
     tracing::debug!(

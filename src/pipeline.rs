@@ -19,20 +19,60 @@ use tracing::Instrument;
 
 use crate::article::{Article, EnrichedRecord, Poison, PoisonKind};
 use crate::enrich::Enricher;
+use crate::fetch::{FetchError, Fetcher};
 use crate::sink::{Delivered, Outbound, Sink};
 use crate::source::{InputMessage, Revoked, Source};
 use crate::telemetry::Metrics;
 use crate::workers::WorkerPool;
 
-/// Parses and enriches one payload: the single code path behind the Kafka
-/// pipeline, `tradewire enrich` and `POST /v1/enrich`.
-pub fn enrich_payload(
-    enricher: &Enricher,
-    payload: &[u8],
-    max_bytes: usize,
-) -> Result<EnrichedRecord, Poison> {
+/// A payload after the synchronous first step.
+#[derive(Debug)]
+pub enum Prepared {
+    Enriched(EnrichedRecord),
+    /// A link-only article: fetch its page ([`fetch_body`]), then enrich.
+    NeedsFetch(Article),
+}
+
+/// Parses one payload and, unless it is a link-only article, enriches it:
+/// the single code path behind the Kafka pipeline, `tradewire enrich` and
+/// `POST /v1/enrich` (each then fetches link-only articles its own way —
+/// async here, blocking in batch mode — and calls [`Enricher::enrich`]).
+pub fn prepare(enricher: &Enricher, payload: &[u8], max_bytes: usize) -> Result<Prepared, Poison> {
     let article = Article::parse(payload, max_bytes)?;
-    Ok(enricher.enrich(&article))
+    Ok(match article.body {
+        None => Prepared::NeedsFetch(article),
+        Some(_) => Prepared::Enriched(enricher.enrich(&article)),
+    })
+}
+
+/// Fills a link-only article with its page's main text (and title, when
+/// the article has none), or says why the page could not be had.
+pub async fn fetch_body(fetcher: &Fetcher, mut article: Article) -> Result<Article, Poison> {
+    let Some(url) = article.url.clone() else {
+        return Ok(article);
+    };
+    let page = fetcher.fetch(&url).await.map_err(fetch_poison)?;
+    article.body = Some(page.text);
+    if article.title.is_none() {
+        article.title = page.title;
+    }
+    Ok(article)
+}
+
+/// A fetch failure as a dead-letter reason.
+pub fn fetch_poison(e: FetchError) -> Poison {
+    let kind = match e {
+        FetchError::InvalidUrl(_) => PoisonKind::FetchInvalidUrl,
+        FetchError::BlockedAddress { .. } => PoisonKind::FetchBlockedAddress,
+        FetchError::Timeout { .. } => PoisonKind::FetchTimeout,
+        FetchError::HttpStatus(_) => PoisonKind::FetchHttpStatus,
+        FetchError::TooLarge { .. } => PoisonKind::FetchTooLarge,
+        FetchError::UnsupportedContent(_) => PoisonKind::FetchUnsupportedContent,
+        FetchError::RedirectLimit(_) => PoisonKind::FetchRedirectLimit,
+        FetchError::Connect(_) => PoisonKind::FetchConnect,
+        FetchError::Decode(_) => PoisonKind::FetchDecode,
+    };
+    Poison::new(kind, e.to_string())
 }
 
 /// Everything a lane needs, shared by all lanes.
@@ -40,6 +80,7 @@ pub struct Stage {
     pub source: Arc<Source>,
     pub sink: Arc<Sink>,
     pub enricher: Arc<Enricher>,
+    pub fetcher: Fetcher,
     pub pool: WorkerPool,
     pub metrics: Metrics,
     pub max_message_bytes: usize,
@@ -181,22 +222,58 @@ async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Parse + enrich + serialise on the worker pool.
-async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Step) {
-    let payload_stage = stage.clone();
-    let input = job.input.clone();
-    let started = Instant::now();
-    let result = stage
+/// The serialised record: (key, payload, relevant).
+type Encoded = (String, Vec<u8>, bool);
+
+fn encode(metrics: &Metrics, record: EnrichedRecord) -> Encoded {
+    metrics.record_enriched(&record);
+    let payload = serde_json::to_vec(&record).expect("a record always serialises");
+    (record.id, payload, record.trade_policy.relevant)
+}
+
+/// What the first, synchronous step hands back to the lane.
+enum FirstStep {
+    Done(Encoded),
+    Fetch(Article),
+}
+
+/// Parse (+ fetch) + enrich + serialise. CPU work runs on the worker pool;
+/// a page fetch is awaited here, so other messages keep flowing meanwhile.
+/// `Err` carries a panic message from the pool.
+async fn process(
+    stage: &Arc<Stage>,
+    input: Arc<InputMessage>,
+) -> Result<Result<Encoded, Poison>, String> {
+    let s = stage.clone();
+    let first = stage
         .pool
         .run(move || {
-            let s = &payload_stage;
-            enrich_payload(&s.enricher, &input.payload, s.max_message_bytes).map(|record| {
-                s.metrics.record_enriched(&record);
-                let payload = serde_json::to_vec(&record).expect("a record always serialises");
-                (record.id, payload, record.trade_policy.relevant)
+            prepare(&s.enricher, &input.payload, s.max_message_bytes).map(|p| match p {
+                Prepared::Enriched(record) => FirstStep::Done(encode(&s.metrics, record)),
+                Prepared::NeedsFetch(article) => FirstStep::Fetch(article),
             })
         })
-        .await;
+        .await?;
+    let article = match first {
+        Err(poison) => return Ok(Err(poison)),
+        Ok(FirstStep::Done(encoded)) => return Ok(Ok(encoded)),
+        Ok(FirstStep::Fetch(article)) => article,
+    };
+    let article = match fetch_body(&stage.fetcher, article).await {
+        Ok(a) => a,
+        Err(poison) => return Ok(Err(poison)),
+    };
+    let s = stage.clone();
+    stage
+        .pool
+        .run(move || Ok(encode(&s.metrics, s.enricher.enrich(&article))))
+        .await
+}
+
+/// Runs [`process`] for one job and decides what the lane sends.
+async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Step) {
+    let started = Instant::now();
+    let result = process(&stage, job.input.clone()).await;
     stage
         .metrics
         .enrich_seconds

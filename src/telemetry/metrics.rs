@@ -8,6 +8,7 @@ use prometheus::{
 };
 
 use crate::article::{EnrichedRecord, EntityKind, PoisonKind, SentimentLabel};
+use crate::fetch::FetchMetrics;
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -34,6 +35,7 @@ pub struct Metrics {
     pub entity_tags: IntCounterVec,
     pub http_requests: HistogramVec,
     pub ready: IntGauge,
+    pub fetch: FetchMetrics,
 }
 
 fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
@@ -93,7 +95,7 @@ impl Metrics {
         let enrich_seconds = histogram(
             &r,
             "tradewire_enrich_duration_seconds",
-            "Time to parse and enrich one article.",
+            "Time to turn one message into a record: parsing, the page fetch of a link-only article, enrichment.",
             prometheus::exponential_buckets(0.000_01, 2.5, 12).expect("buckets"),
         );
         let end_to_end_seconds = histogram(
@@ -216,6 +218,8 @@ impl Metrics {
         ))
         .expect("unique metric");
 
+        let fetch = FetchMetrics::register(&r).expect("unique metric");
+
         // Pre-create fixed label values so dashboards and alerts see zeros
         // instead of absent series.
         for kind in PoisonKind::ALL {
@@ -261,6 +265,7 @@ impl Metrics {
             entity_tags,
             http_requests,
             ready,
+            fetch,
         }
     }
 

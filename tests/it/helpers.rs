@@ -247,6 +247,17 @@ impl TestApp {
         format!("http://{}{path}", self.http)
     }
 
+    /// The `/metrics` exposition text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// Graceful shutdown, as on SIGTERM.
     pub async fn stop(self) -> tradewire::error::Result<()> {
         self.token.cancel();

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod delivery;
+mod fetch;
 mod http;
 mod pipeline;
 mod prometheus;

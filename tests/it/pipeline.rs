@@ -150,12 +150,7 @@ async fn poison_is_dead_lettered_and_the_partition_keeps_flowing(broker: Broker)
         );
     }
 
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for kind in [
         "invalid_json",
         "invalid_utf8",
@@ -201,12 +196,7 @@ async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
     let out = read_n(&bootstrap, &topics.output, 80, WAIT).await;
     assert_eq!(ids(&out).into_iter().collect::<BTreeSet<_>>().len(), 80);
 
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let waits: u64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("tradewire_backpressure_waits_total "))
@@ -249,12 +239,7 @@ async fn drop_irrelevant_acknowledges_off_topic_articles_without_publishing() {
         "only the trade article is published"
     );
 
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tradewire_articles_filtered_total 1"),
         "{metrics}"

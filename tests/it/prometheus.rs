@@ -254,12 +254,7 @@ async fn prometheus_sees_what_was_sent_and_the_dashboard_queries_work() {
     }
 
     // The exposition itself passes promtool's lint.
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let mut check = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
