@@ -1379,6 +1379,8 @@ mod tests {
         let (addr, _) = spawn_server().await;
         let mut config = test_config();
         config.allow.push("169.254.0.0/16".to_owned());
+        // A connection attempt would take the whole (long) connect timeout.
+        config.connect_timeout_ms = 30_000;
         let started = Instant::now();
         let err = fetcher(&config)
             .fetch(&url(addr, "/to-metadata"))
@@ -1387,7 +1389,7 @@ mod tests {
         assert_eq!(err.kind(), "fetch_blocked_address", "{err}");
         assert!(err.to_string().contains("cloud metadata"), "{err}");
         // Refused before connecting: nothing listens there to time out on.
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(15));
     }
 
     #[tokio::test]
@@ -1535,7 +1537,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), "fetch_timeout", "{err}");
         let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_millis(1_500) && elapsed < Duration::from_millis(2_500));
+        // Cut off by the attempt timeout, not by the trickling body's end
+        // (generous upper bound: CI machines are noisy).
+        assert!(elapsed >= Duration::from_millis(1_500) && elapsed < Duration::from_secs(15));
     }
 
     #[tokio::test]
@@ -1554,7 +1558,8 @@ mod tests {
         let elapsed = started.elapsed();
         // At least one retry happened, and the budget held.
         assert!(elapsed >= Duration::from_millis(2_000), "{elapsed:?}");
-        assert!(elapsed < Duration::from_millis(3_000), "{elapsed:?}");
+        // Ten retries of one second each would take over eleven seconds.
+        assert!(elapsed < Duration::from_secs(9), "{elapsed:?}");
     }
 
     #[tokio::test]
@@ -1606,7 +1611,8 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), "fetch_unsupported_content", "{err}");
-        assert!(started.elapsed() < Duration::from_secs(2));
+        // Refused before parsing, which would take minutes.
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
 
     #[tokio::test]
