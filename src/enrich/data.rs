@@ -376,18 +376,34 @@ fn check_slug(f: File<'_>, line: usize, slug: &str) -> Result<(), DataError> {
 }
 
 fn load_countries(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
+    load_coded(t, f, EntityKind::Country, "country", "countries.tsv")
+}
+
+fn load_blocs(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
+    load_coded(t, f, EntityKind::Bloc, "bloc", "blocs.tsv")
+}
+
+/// `countries.tsv` and `blocs.tsv` share one shape: code, name, aliases,
+/// demonyms. A country code must also be ISO alpha-2.
+fn load_coded(
+    t: &mut Tables,
+    f: File<'_>,
+    kind: EntityKind,
+    prefix: &str,
+    file: &'static str,
+) -> Result<(), DataError> {
     for (line, cols) in f.rows(2, 4)? {
         let code = col(&cols, 0);
-        check_code(f, line, code, "country code")?;
-        if code.len() != 2 {
+        check_code(f, line, code, &format!("{prefix} code"))?;
+        if kind == EntityKind::Country && code.len() != 2 {
             return Err(f.error(line, format!("country code {code:?} is not ISO alpha-2")));
         }
         let name = col(&cols, 1).to_owned();
         let e = add_entity(
             t,
             EntityDef {
-                id: format!("country:{code}"),
-                kind: EntityKind::Country,
+                id: format!("{prefix}:{code}"),
+                kind,
                 name: name.clone(),
                 role: None,
                 country: None,
@@ -396,39 +412,8 @@ fn load_countries(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
         );
         let mut names = vec![name];
         names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, "countries.tsv", line);
-        add_forms(
-            t,
-            e,
-            multi(cols.get(3)),
-            Form::Demonym,
-            "countries.tsv",
-            line,
-        );
-    }
-    Ok(())
-}
-
-fn load_blocs(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
-    for (line, cols) in f.rows(2, 4)? {
-        let code = col(&cols, 0);
-        check_code(f, line, code, "bloc code")?;
-        let name = col(&cols, 1).to_owned();
-        let e = add_entity(
-            t,
-            EntityDef {
-                id: format!("bloc:{code}"),
-                kind: EntityKind::Bloc,
-                name: name.clone(),
-                role: None,
-                country: None,
-                capital_of: None,
-            },
-        );
-        let mut names = vec![name];
-        names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, "blocs.tsv", line);
-        add_forms(t, e, multi(cols.get(3)), Form::Demonym, "blocs.tsv", line);
+        add_forms(t, e, names, Form::Name, file, line);
+        add_forms(t, e, multi(cols.get(3)), Form::Demonym, file, line);
     }
     Ok(())
 }

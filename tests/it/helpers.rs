@@ -29,6 +29,16 @@ pub fn init_test_logging() {
     }
 }
 
+/// Where a helper process's log goes: the terminal with `TEST_LOG`, else
+/// nowhere.
+pub fn log_sink() -> Stdio {
+    if std::env::var_os("TEST_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    }
+}
+
 /// A unique name per call: tests share brokers but never topics or groups.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -156,11 +166,7 @@ impl Tansu {
                 &listener,
             ])
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(log_sink())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(

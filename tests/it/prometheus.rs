@@ -41,11 +41,7 @@ impl Prometheus {
             ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(log_sink())
             .spawn()
             .expect("prometheus is installed (apt-get install prometheus; .ci/run does)");
         Prometheus {
