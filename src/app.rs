@@ -14,7 +14,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{is_secret_key, Config};
+use crate::breaker::Breaker;
+use crate::config::{is_secret_key, Config, Delivery};
 use crate::embedded::EmbeddedBroker;
 use crate::enrich::Enricher;
 use crate::error::{Error, Result};
@@ -24,6 +25,7 @@ use crate::pipeline::{self, Stage};
 use crate::sink::Sink;
 use crate::source::{Revoked, Source};
 use crate::telemetry::Metrics;
+use crate::txn::{self, Transactions};
 use crate::workers::WorkerPool;
 
 /// How often the producer's reach to the cluster is probed, at most.
@@ -88,10 +90,24 @@ impl App {
         log_client_settings(&config);
 
         let sink = Sink::new(&config, &bootstrap, metrics.clone())?;
+        let txn = match config.pipeline.delivery {
+            Delivery::AtLeastOnce => None,
+            Delivery::ExactlyOnce => {
+                let id = config.transactional_id();
+                let s = sink.clone();
+                tokio::task::spawn_blocking(move || s.init_transactions(txn::CALL_TIMEOUT))
+                    .await
+                    .map_err(|e| Error::Shutdown(e.to_string()))??;
+                tracing::info!(transactional_id = %id, "exactly-once delivery: transactions initialised");
+                Some(Arc::new(Transactions::new()))
+            }
+        };
         let (source, revoked) = Source::subscribe(&config, &bootstrap, metrics.clone())?;
         let source = Arc::new(source);
+        let breaker = Arc::new(Breaker::new(&config.pipeline.breaker, metrics.clone()));
         let readiness = Arc::new(Readiness::new(
             Some(source.membership()),
+            Some(breaker.clone()),
             Duration::from_secs(k.broker_unreachable_secs),
         ));
 
@@ -122,6 +138,9 @@ impl App {
             metrics,
             max_message_bytes: config.pipeline.max_message_bytes,
             drop_irrelevant: config.pipeline.drop_irrelevant,
+            txn,
+            transaction_interval: Duration::from_millis(config.pipeline.transaction_interval_ms),
+            breaker,
         });
         Ok(App {
             config,
@@ -180,14 +199,25 @@ impl App {
             every,
             token.clone(),
         ));
-        let pipeline = tokio::spawn(pipeline::run(
+        let mut pipeline = tokio::spawn(pipeline::run(
             stage.clone(),
             config.pipeline.max_in_flight,
             revoked,
             token.clone(),
         ));
 
-        token.cancelled().await;
+        let failed = tokio::select! {
+            _ = token.cancelled() => None,
+            ended = &mut pipeline => Some(match ended {
+                Ok(Err(reason)) => reason,
+                Ok(Ok(())) => "the pipeline stopped".to_owned(),
+                Err(e) => format!("the pipeline task failed: {e}"),
+            }),
+        };
+        if let Some(reason) = &failed {
+            tracing::error!(%reason, "stopping");
+            token.cancel();
+        }
         readiness.stopping();
         let grace = config.shutdown_grace();
         let deadline = tokio::time::Instant::now() + grace;
@@ -196,7 +226,22 @@ impl App {
             "stopping: finishing in-flight messages"
         );
 
-        let drained = tokio::time::timeout_at(deadline, pipeline).await.is_ok();
+        if let Some(reason) = failed {
+            probe.abort();
+            let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+            return Err(Error::Shutdown(format!(
+                "{reason}; uncommitted messages will be re-read on restart"
+            )));
+        }
+        let drained = match tokio::time::timeout_at(deadline, pipeline).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(reason))) => Err(reason),
+            Ok(Err(e)) => Err(format!("the pipeline task failed: {e}")),
+            Err(_) => Err(format!(
+                "in-flight messages not finished within {}s",
+                grace.as_secs()
+            )),
+        };
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let flush_stage = stage.clone();
         let flushed = tokio::task::spawn_blocking(move || flush_stage.sink.flush(remaining))
@@ -212,26 +257,21 @@ impl App {
         drop(embedded);
 
         match (drained, flushed, committed) {
-            (true, Ok(()), Ok(())) => {
+            (Ok(()), Ok(()), Ok(())) => {
                 tracing::info!(
                     "stopped cleanly: all in-flight messages acknowledged and committed"
                 );
                 Ok(())
             }
             (drained, flushed, committed) => {
-                let mut why = Vec::new();
-                if !drained {
-                    why.push(format!(
-                        "in-flight messages not finished within {}s",
-                        grace.as_secs()
-                    ));
-                }
-                if let Err(e) = flushed {
-                    why.push(e.to_string());
-                }
-                if let Err(e) = committed {
-                    why.push(e.to_string());
-                }
+                let why: Vec<String> = [
+                    drained.err(),
+                    flushed.err().map(|e| e.to_string()),
+                    committed.err().map(|e| e.to_string()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 Err(Error::Shutdown(format!(
                     "{}; unacknowledged messages will be re-read on restart",
                     why.join("; ")

@@ -28,6 +28,11 @@ const MANAGED_KEYS: &[(&str, &str)] = &[
         "enable.idempotence",
         "the producer must be idempotent to keep per-partition order",
     ),
+    (
+        "enable.auto.commit",
+        "tradewire commits offsets itself (stored offsets, or in transactions)",
+    ),
+    ("transactional.id", "set kafka.transactional_id instead"),
 ];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -56,6 +61,10 @@ pub struct KafkaConfig {
     pub commit_interval_ms: u64,
     pub statistics_interval_ms: u64,
     pub broker_unreachable_secs: u64,
+    /// Exactly-once only: the producer's `transactional.id`. Empty: derived
+    /// from the group and the pod (see [`Config::transactional_id`]).
+    #[serde(default)]
+    pub transactional_id: String,
     #[serde(default)]
     pub common: BTreeMap<String, PassValue>,
     #[serde(default)]
@@ -94,6 +103,32 @@ pub struct PipelineConfig {
     pub shutdown_grace_secs: u64,
     pub retry_backoff_ms: u64,
     pub drop_irrelevant: bool,
+    pub delivery: Delivery,
+    pub transaction_interval_ms: u64,
+    pub breaker: BreakerConfig,
+}
+
+/// What a consumed article's output is promised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// Offsets committed after the broker acknowledged the output: nothing
+    /// is lost; a crash may publish a record twice.
+    AtLeastOnce,
+    /// Output, dead letters and consumed offsets committed in one Kafka
+    /// transaction: `read_committed` readers see each record once.
+    ExactlyOnce,
+}
+
+/// The poison-rate circuit breaker: when the share of dead letters among
+/// the last `window` settled messages exceeds `max_dead_letter_ratio`,
+/// consumption stops and the instance turns unready until restarted.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerConfig {
+    pub enabled: bool,
+    pub window: usize,
+    pub max_dead_letter_ratio: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -262,6 +297,24 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if p.transaction_interval_ms == 0 {
+            return Err(invalid(
+                "pipeline.transaction_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        if !(10..=1_000_000).contains(&p.breaker.window) {
+            return Err(invalid(
+                "pipeline.breaker.window",
+                "must be between 10 and 1000000 messages",
+            ));
+        }
+        if !(p.breaker.max_dead_letter_ratio > 0.0 && p.breaker.max_dead_letter_ratio <= 1.0) {
+            return Err(invalid(
+                "pipeline.breaker.max_dead_letter_ratio",
+                "must be in (0, 1]",
+            ));
+        }
         if self.http.max_body_bytes < 64 {
             return Err(invalid("http.max_body_bytes", "must be at least 64"));
         }
@@ -288,6 +341,22 @@ impl Config {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.pipeline.shutdown_grace_secs)
+    }
+
+    /// The exactly-once producer's `transactional.id`: the configured one,
+    /// else `<group_id>-<pod>` where the pod is `$POD_NAME`, else
+    /// `$HOSTNAME`. Stable across restarts of one pod (a StatefulSet gives
+    /// stable names), unique between instances: two live instances with one
+    /// id fence each other.
+    pub fn transactional_id(&self) -> String {
+        if !self.kafka.transactional_id.is_empty() {
+            return self.kafka.transactional_id.clone();
+        }
+        let pod = ["POD_NAME", "HOSTNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "0".to_owned());
+        format!("{}-{pod}", self.kafka.group_id)
     }
 
     pub fn data_dir(&self) -> Option<PathBuf> {

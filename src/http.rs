@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::article::PoisonKind;
+use crate::breaker::Breaker;
 use crate::enrich::Enricher;
 use crate::fetch::Fetcher;
 use crate::pipeline::{fetch_body, prepare, Prepared};
@@ -27,6 +28,7 @@ use crate::workers::WorkerPool;
 /// What `/readyz` decides from.
 pub struct Readiness {
     membership: Option<Arc<Membership>>,
+    breaker: Option<Arc<Breaker>>,
     last_broker_ok: Mutex<Option<Instant>>,
     unreachable_after: Duration,
     stopping: AtomicBool,
@@ -34,9 +36,14 @@ pub struct Readiness {
 
 impl Readiness {
     /// `membership` is `None` when no consumer runs (HTTP-only use).
-    pub fn new(membership: Option<Arc<Membership>>, unreachable_after: Duration) -> Readiness {
+    pub fn new(
+        membership: Option<Arc<Membership>>,
+        breaker: Option<Arc<Breaker>>,
+        unreachable_after: Duration,
+    ) -> Readiness {
         Readiness {
             membership,
+            breaker,
             last_broker_ok: Mutex::new(None),
             unreachable_after,
             stopping: AtomicBool::new(false),
@@ -75,7 +82,8 @@ impl Readiness {
                     .collect()
             })
             .unwrap_or_default();
-        let ready = joined && broker && !stopping;
+        let halted = self.breaker.as_ref().and_then(|b| b.open_reason());
+        let ready = joined && broker && !stopping && halted.is_none();
         (
             ready,
             json!({
@@ -85,6 +93,7 @@ impl Readiness {
                 "broker_reachable": broker,
                 "last_broker_answer_secs_ago": since.map(|s| s.as_secs_f64()),
                 "stopping": stopping,
+                "breaker_open": halted,
             }),
         )
     }

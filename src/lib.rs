@@ -7,7 +7,8 @@
 //! * [`source`] — the Kafka consumer: group membership, assignment, copying
 //!   a message out of librdkafka, and storing its offset once it is done.
 //! * [`pipeline`] — one ordered lane per input partition, the in-flight
-//!   bound (backpressure), and the hand-off to the worker pool.
+//!   bound (backpressure), and the hand-off to the worker pool;
+//!   [`breaker`] stops consumption when most input turns out to be poison.
 //! * [`article`] — parses a payload into an [`article::Article`] or a
 //!   [`article::Poison`] that says why not (size, UTF-8, JSON, fields);
 //!   [`html`] reduces markup to text on the way.
@@ -19,6 +20,9 @@
 //! * [`sink`] — the Kafka producer: records to the output topic, poison to
 //!   the dead-letter topic with the reason in headers, and the broker's
 //!   acknowledgement that lets [`source`] store the input offset.
+//! * [`txn`] — in exactly-once mode, instead of storing offsets: commits the
+//!   records, dead letters and consumed offsets in one Kafka transaction,
+//!   or aborts it and rewinds.
 //!
 //! Around the path: [`app`] wires the stages and the HTTP server and shuts
 //! them down in order; [`config`] holds typed, layered settings;
@@ -31,12 +35,14 @@
 
 pub mod source;
 pub mod pipeline;
+pub mod breaker;
 pub mod article;
 pub mod html;
 pub mod fetch;
 pub mod enrich;
 pub mod workers;
 pub mod sink;
+pub mod txn;
 
 pub mod app;
 pub mod batch;

@@ -6,10 +6,17 @@
 //! the worker pool (many at once), but sends the results to the sink in
 //! input order and acknowledges input offsets in that same order, each only
 //! after the broker acknowledged the record or dead letter it produced.
+//!
+//! In exactly-once mode the lanes send through the transaction gate of
+//! [`crate::txn`], settled inputs become the transaction's offsets, and this
+//! loop closes a transaction every `transaction_interval_ms` — on an abort it
+//! drops every lane and rewinds. Every settled message also feeds the
+//! poison-rate [`Breaker`]; once it opens, the loop pauses its partitions
+//! and reads no more.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -18,11 +25,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::article::{Article, EnrichedRecord, Poison, PoisonKind};
+use crate::breaker::Breaker;
 use crate::enrich::Enricher;
 use crate::fetch::{FetchError, Fetcher};
 use crate::sink::{Delivered, Outbound, Sink};
 use crate::source::{InputMessage, Revoked, Source};
 use crate::telemetry::Metrics;
+use crate::txn::{Closed, Transactions};
 use crate::workers::WorkerPool;
 
 /// A payload after the synchronous first step.
@@ -87,6 +96,11 @@ pub struct Stage {
     /// Acknowledge articles that are not about trade policy without
     /// publishing them (`pipeline.drop_irrelevant`).
     pub drop_irrelevant: bool,
+    /// Exactly-once mode: the transaction all lanes send into.
+    pub txn: Option<Arc<Transactions>>,
+    /// How often the open transaction is committed (exactly-once).
+    pub transaction_interval: Duration,
+    pub breaker: Arc<Breaker>,
 }
 
 /// What became of a message once nothing more will happen to it.
@@ -109,30 +123,73 @@ struct Job {
     input: Arc<InputMessage>,
     _permit: OwnedSemaphorePermit,
     span: tracing::Span,
+    in_flight: prometheus::IntGauge,
 }
+
+impl Job {
+    fn new(input: InputMessage, permit: OwnedSemaphorePermit, metrics: &Metrics) -> Job {
+        let span = tracing::info_span!(
+            "message",
+            topic = %input.topic,
+            partition = input.partition,
+            offset = input.offset,
+            article_id = tracing::field::Empty,
+        );
+        metrics.in_flight.inc();
+        Job {
+            input: Arc::new(input),
+            _permit: permit,
+            span,
+            in_flight: metrics.in_flight.clone(),
+        }
+    }
+}
+
+/// However a message leaves the pipeline — settled, or dropped by an
+/// aborted transaction or a shutdown — it is no longer in flight.
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.in_flight.dec();
+    }
+}
+
+type Lanes = HashMap<(String, i32), mpsc::UnboundedSender<Job>>;
 
 /// Reads until `token` is cancelled, then lets every lane drain. Returns
 /// when all in-flight messages are acknowledged (or their lanes gave up
-/// because the producer shut down).
+/// because the producer shut down). `Err` says why the pipeline cannot go
+/// on (exactly-once: the producer was fenced, or a rewind failed).
 pub async fn run(
     stage: Arc<Stage>,
     max_in_flight: usize,
     mut revoked: Revoked,
     token: CancellationToken,
-) {
+) -> Result<(), String> {
     let permits = Arc::new(Semaphore::new(max_in_flight));
-    let mut lanes: HashMap<(String, i32), mpsc::UnboundedSender<Job>> = HashMap::new();
+    let mut lanes: Lanes = HashMap::new();
     let mut lane_tasks = JoinSet::new();
+    let mut commit_tick = tokio::time::interval(stage.transaction_interval);
+    commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let eos = stage.txn.is_some();
 
     'read: loop {
+        if stage.breaker.is_open() {
+            halted(&stage, &mut lanes, &mut lane_tasks, &mut revoked, &token).await?;
+            break 'read;
+        }
         let permit = match permits.clone().try_acquire_owned() {
             Ok(p) => p,
             Err(_) => {
                 stage.metrics.backpressure_waits.inc();
                 tracing::debug!(max_in_flight, "in-flight cap reached; pausing consumption");
-                tokio::select! {
-                    _ = token.cancelled() => break 'read,
-                    p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break 'read,
+                        _ = commit_tick.tick(), if eos => {
+                            close_transaction(&stage, &mut lanes, &mut lane_tasks).await?;
+                        }
+                        p = permits.clone().acquire_owned() => break p.expect("semaphore is never closed"),
+                    }
                 }
             }
         };
@@ -141,36 +198,24 @@ pub async fn run(
                 biased;
                 _ = token.cancelled() => break 'read,
                 Some(gone) = revoked.recv() => {
-                    // Closing a lane's channel lets it finish what it has.
-                    for tp in gone {
-                        lanes.remove(&tp);
-                    }
+                    on_revoke(&stage, &mut lanes, &mut lane_tasks, gone).await?;
+                }
+                _ = commit_tick.tick(), if eos => {
+                    close_transaction(&stage, &mut lanes, &mut lane_tasks).await?;
                 }
                 msg = stage.source.recv() => match msg {
                     Ok(m) => break m,
                     Err(e) => {
                         stage.metrics.consume_errors.inc();
                         tracing::warn!(error = %e, "consume failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 },
             }
         };
         stage.metrics.consumed.inc();
-        stage.metrics.in_flight.inc();
-        let span = tracing::info_span!(
-            "message",
-            topic = %input.topic,
-            partition = input.partition,
-            offset = input.offset,
-            article_id = tracing::field::Empty,
-        );
         let key = (input.topic.clone(), input.partition);
-        let job = Job {
-            input: Arc::new(input),
-            _permit: permit,
-            span,
-        };
+        let job = Job::new(input, permit, &stage.metrics);
         let lane = lanes.entry(key).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
             lane_tasks.spawn(lane(stage.clone(), rx));
@@ -187,6 +232,99 @@ pub async fn run(
     }
     drop(lanes);
     while lane_tasks.join_next().await.is_some() {}
+    if eos {
+        // Commit what the drained lanes settled.
+        let mut none = HashMap::new();
+        close_transaction(&stage, &mut none, &mut lane_tasks).await?;
+    }
+    Ok(())
+}
+
+/// Exactly-once: commits the open transaction, or aborts it and rewinds.
+async fn close_transaction(
+    stage: &Arc<Stage>,
+    lanes: &mut Lanes,
+    lane_tasks: &mut JoinSet<()>,
+) -> Result<(), String> {
+    let Some(txn) = &stage.txn else {
+        return Ok(());
+    };
+    let (closed, gate) = txn.close(&stage.sink, &stage.source, &stage.metrics).await;
+    match closed {
+        Closed::Idle => Ok(()),
+        Closed::Committed { partitions } => {
+            tracing::debug!(partitions, "transaction committed");
+            Ok(())
+        }
+        Closed::Aborted(reason) => {
+            tracing::warn!(%reason, "transaction aborted; rewinding to the committed offsets");
+            drop_lanes(lanes, lane_tasks).await;
+            let rewound = txn.rewind(&stage.source).await;
+            drop(gate);
+            rewound
+        }
+        Closed::Fatal(reason) => {
+            tracing::error!(%reason, "transactional producer cannot go on");
+            Err(format!("exactly-once producer failed: {reason}"))
+        }
+    }
+}
+
+/// Partitions were taken away. At-least-once: closing their lanes lets
+/// them finish what they hold (a revoked partition refuses the offset
+/// store, so the new owner re-reads it). Exactly-once: what was sent for
+/// them is in the open transaction, so it is aborted and what is still
+/// assigned is rewound — the new owner alone publishes their records.
+async fn on_revoke(
+    stage: &Arc<Stage>,
+    lanes: &mut Lanes,
+    lane_tasks: &mut JoinSet<()>,
+    gone: Vec<(String, i32)>,
+) -> Result<(), String> {
+    let Some(txn) = &stage.txn else {
+        for tp in gone {
+            lanes.remove(&tp);
+        }
+        return Ok(());
+    };
+    tracing::info!(partitions = ?gone, "partitions revoked: aborting the open transaction");
+    drop_lanes(lanes, lane_tasks).await;
+    txn.doom("partitions revoked");
+    close_transaction(stage, lanes, lane_tasks).await
+}
+
+/// Drops every lane and whatever it held in flight.
+async fn drop_lanes(lanes: &mut Lanes, lane_tasks: &mut JoinSet<()>) {
+    lanes.clear();
+    lane_tasks.abort_all();
+    while lane_tasks.join_next().await.is_some() {}
+}
+
+/// The circuit breaker is open: read nothing more, but keep the group
+/// membership (rebalances), commit what was in flight, and wait for the
+/// shutdown. Messages librdkafka had prefetched are not acknowledged, so a
+/// restart reads them again.
+async fn halted(
+    stage: &Arc<Stage>,
+    lanes: &mut Lanes,
+    lane_tasks: &mut JoinSet<()>,
+    revoked: &mut Revoked,
+    token: &CancellationToken,
+) -> Result<(), String> {
+    let mut tick =
+        tokio::time::interval(stage.transaction_interval.max(Duration::from_millis(500)));
+    loop {
+        // Pausing again covers partitions assigned since.
+        stage.source.pause_all();
+        tokio::select! {
+            _ = token.cancelled() => return Ok(()),
+            Some(gone) = revoked.recv() => on_revoke(stage, lanes, lane_tasks, gone).await?,
+            _ = tick.tick() => close_transaction(stage, lanes, lane_tasks).await?,
+            msg = stage.source.recv() => if let Ok(m) = msg {
+                tracing::debug!(partition = m.partition, offset = m.offset, "breaker open: message left unread");
+            },
+        }
+    }
 }
 
 /// An acknowledgement the lane waits for, in input order.
@@ -196,6 +334,8 @@ type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = (Job, Settled)
 async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut enriching = FuturesOrdered::new();
     let mut acks: FuturesOrdered<Pending> = FuturesOrdered::new();
+    // Exactly-once: the next record, held while a transaction closes.
+    let mut parked: Option<(Job, Outbound)> = None;
     let mut open = true;
     loop {
         tokio::select! {
@@ -203,22 +343,56 @@ async fn lane(stage: Arc<Stage>, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 Some(job) => enriching.push_back(enrich(stage.clone(), job)),
                 None => open = false,
             },
-            Some((job, step)) = enriching.next() => match step {
-                Step::Send(out) => {
-                    let ack = stage.sink.send(job.input.clone(), out).instrument(job.span.clone()).await;
-                    acks.push_back(Box::pin(async move {
-                        let settled = match ack.await {
-                            Ok(delivered) => Settled::Sent(delivered),
-                            Err(e) => Settled::Unacknowledged(e),
-                        };
-                        (job, settled)
-                    }) as Pending);
-                }
+            Some((job, step)) = enriching.next(), if parked.is_none() => match step {
+                Step::Send(out) => parked = send(&stage, job, out, &mut acks).await,
                 Step::Filter => acks.push_back(Box::pin(std::future::ready((job, Settled::Filtered)))),
             },
+            _ = gate_opened(&stage), if parked.is_some() => {
+                let (job, out) = parked.take().expect("parked");
+                parked = send(&stage, job, out, &mut acks).await;
+            }
             Some((job, settled)) = acks.next() => finish(&stage, job, settled),
             else => break,
         }
+    }
+}
+
+/// Sends `out` now and queues its acknowledgement; or, while an
+/// exactly-once transaction is closing, hands it back to be parked.
+async fn send(
+    stage: &Arc<Stage>,
+    job: Job,
+    out: Outbound,
+    acks: &mut FuturesOrdered<Pending>,
+) -> Option<(Job, Outbound)> {
+    let _gate = match &stage.txn {
+        None => None,
+        Some(txn) => match txn.try_enter() {
+            Some(gate) => Some(gate),
+            None => return Some((job, out)),
+        },
+    };
+    let ack = stage
+        .sink
+        .send(job.input.clone(), out)
+        .instrument(job.span.clone())
+        .await;
+    if let Some(txn) = &stage.txn {
+        txn.sent();
+    }
+    acks.push_back(Box::pin(async move {
+        let settled = match ack.await {
+            Ok(delivered) => Settled::Sent(delivered),
+            Err(e) => Settled::Unacknowledged(e),
+        };
+        (job, settled)
+    }));
+    None
+}
+
+async fn gate_opened(stage: &Stage) {
+    if let Some(txn) = &stage.txn {
+        txn.opened().await;
     }
 }
 
@@ -304,28 +478,44 @@ async fn enrich(stage: Arc<Stage>, job: Job) -> (Job, Step) {
     (job, out)
 }
 
-/// After the broker's ack (or the decision not to publish): count, and
-/// store the input offset.
+/// After the broker's ack (or the decision not to publish): count, feed
+/// the breaker, and settle the input offset — stored for the next commit,
+/// or handed to the open transaction.
 fn finish(stage: &Stage, job: Job, settled: Settled) {
     let _enter = job.span.enter();
-    match &settled {
-        Settled::Sent(Delivered::Output) => stage.metrics.produced.inc(),
-        Settled::Sent(Delivered::DeadLetter(kind)) => stage
-            .metrics
-            .dead_lettered
-            .with_label_values(&[kind.as_str()])
-            .inc(),
-        Settled::Filtered => stage.metrics.filtered.inc(),
+    let was_sent = !matches!(settled, Settled::Filtered);
+    let dead_letter = match &settled {
+        Settled::Sent(Delivered::Output) => {
+            stage.metrics.produced.inc();
+            false
+        }
+        Settled::Sent(Delivered::DeadLetter(kind)) => {
+            stage
+                .metrics
+                .dead_lettered
+                .with_label_values(&[kind.as_str()])
+                .inc();
+            true
+        }
+        Settled::Filtered => {
+            stage.metrics.filtered.inc();
+            false
+        }
         Settled::Unacknowledged(e) => {
             // Not acknowledged: leave the offset unstored; the message is
-            // re-read after a restart or rebalance.
+            // re-read after a restart, rebalance or aborted transaction.
             tracing::warn!(error = %e, "not acknowledged; offset left uncommitted");
-            stage.metrics.in_flight.dec();
+            if let Some(txn) = &stage.txn {
+                txn.settle(&job.input, true, Some(e.clone()));
+            }
             return;
         }
+    };
+    stage.breaker.record(dead_letter);
+    match &stage.txn {
+        Some(txn) => txn.settle(&job.input, was_sent, None),
+        None => stage.source.ack(&job.input),
     }
-    stage.source.ack(&job.input);
-    stage.metrics.in_flight.dec();
     if let Some(ts) = job.input.timestamp_ms {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)

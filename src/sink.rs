@@ -8,17 +8,20 @@
 //! it takes, and turning an output record the broker refuses as too large
 //! into a dead letter — so the caller may store the input offset.
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::ConsumerGroupMetadata;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::util::Timeout;
 
 use crate::article::{Poison, PoisonKind};
-use crate::config::Config;
+use crate::config::{Config, Delivery};
 use crate::error::{Error, Result};
 use crate::source::InputMessage;
 use crate::telemetry::Metrics;
@@ -54,12 +57,29 @@ pub enum Outbound {
     DeadLetter { poison: Poison },
 }
 
+/// Why a transaction could not commit.
+#[derive(Debug)]
+pub enum TxnFailure {
+    /// Abort it, rewind, and go on.
+    Abort(String),
+    /// The producer is unusable (fenced by a newer instance with the same
+    /// `transactional.id`, or a fatal client error): stop.
+    Fatal(String),
+}
+
 pub struct Sink {
     producer: FutureProducer,
     output_topic: String,
     dlq_topic: String,
     retry_backoff: Duration,
     metrics: Metrics,
+    /// Exactly-once: every record belongs to the open transaction, so a
+    /// failed delivery is not retried here but fails the transaction.
+    transactional: bool,
+    /// Exactly-once: inputs whose record the broker refused as too large.
+    /// The transaction that carried it aborts; when the input comes round
+    /// again it goes straight to the dead-letter topic.
+    refused_too_large: Mutex<HashSet<(String, i32, i64)>>,
 }
 
 impl Sink {
@@ -72,6 +92,10 @@ impl Sink {
             .set("compression.type", "zstd")
             .set("linger.ms", "5")
             .set("statistics.interval.ms", "0");
+        let transactional = config.pipeline.delivery == Delivery::ExactlyOnce;
+        if transactional {
+            cc.set("transactional.id", config.transactional_id());
+        }
         for (key, value) in k.common.iter().chain(&k.producer) {
             cc.set(key, value.to_string());
         }
@@ -82,7 +106,58 @@ impl Sink {
             dlq_topic: k.dlq_topic.clone(),
             retry_backoff: Duration::from_millis(config.pipeline.retry_backoff_ms),
             metrics,
+            transactional,
+            refused_too_large: Mutex::new(HashSet::new()),
         }))
+    }
+
+    /// Exactly-once: registers the `transactional.id` with the cluster
+    /// (fencing any older producer that used it) and opens the first
+    /// transaction. Blocking.
+    pub fn init_transactions(&self, timeout: Duration) -> Result<()> {
+        self.producer
+            .init_transactions(Timeout::After(timeout))
+            .map_err(Error::kafka("initialising transactions"))?;
+        self.producer
+            .begin_transaction()
+            .map_err(Error::kafka("beginning a transaction"))
+    }
+
+    /// Exactly-once: adds the consumed `positions` (next offset per input
+    /// partition) to the open transaction, commits it and opens the next.
+    /// Returns how many partitions' offsets were committed. Blocking.
+    pub fn commit_transaction(
+        &self,
+        positions: &BTreeMap<(String, i32), i64>,
+        group: &ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<usize, TxnFailure> {
+        if !positions.is_empty() {
+            let mut offsets = TopicPartitionList::new();
+            for ((topic, partition), next) in positions {
+                offsets
+                    .add_partition_offset(topic, *partition, Offset::Offset(*next))
+                    .map_err(|e| TxnFailure::Abort(e.to_string()))?;
+            }
+            retry_retriable(|| {
+                self.producer
+                    .send_offsets_to_transaction(&offsets, group, Timeout::After(timeout))
+            })?;
+        }
+        retry_retriable(|| self.producer.commit_transaction(Timeout::After(timeout)))?;
+        self.begin()?;
+        Ok(positions.len())
+    }
+
+    /// Exactly-once: aborts the open transaction (its records stay
+    /// invisible to `read_committed` readers) and opens the next. Blocking.
+    pub fn abort_transaction(&self, timeout: Duration) -> Result<(), TxnFailure> {
+        retry_retriable(|| self.producer.abort_transaction(Timeout::After(timeout)))?;
+        self.begin()
+    }
+
+    fn begin(&self) -> Result<(), TxnFailure> {
+        self.producer.begin_transaction().map_err(classify)
     }
 
     /// Enqueues `out` for `input` now, in call order, and returns the future
@@ -95,14 +170,23 @@ impl Sink {
         out: Outbound,
     ) -> impl std::future::Future<Output = Result<Delivered, String>> + Send + 'static {
         let sink = self.clone();
+        let out = match out {
+            Outbound::Record { .. } if sink.was_refused_too_large(&input) => Outbound::DeadLetter {
+                poison: Poison::new(
+                    PoisonKind::TooLarge,
+                    "enriched record refused by the broker as too large".to_owned(),
+                ),
+            },
+            out => out,
+        };
         let first = sink.enqueue(&input, &out, false).await;
         async move {
             let mut out = out;
             let mut truncated = false;
             let mut attempt = first;
             loop {
-                let err = match attempt {
-                    Err(err) => err,
+                let (err, delivered_then_failed) = match attempt {
+                    Err(err) => (err, false),
                     Ok(delivery) => match delivery.await {
                         Ok(Ok(_)) => {
                             return Ok(match out {
@@ -112,7 +196,7 @@ impl Sink {
                                 }
                             })
                         }
-                        Ok(Err((err, _))) => err,
+                        Ok(Err((err, _))) => (err, true),
                         Err(_canceled) => {
                             return Err("producer shut down before the ack".to_owned())
                         }
@@ -121,10 +205,21 @@ impl Sink {
                 let code = err.rdkafka_error_code();
                 sink.metrics
                     .delivery_errors
-                    .with_label_values(&[code
-                        .map_or("other".to_owned(), |c| format!("{c:?}"))
-                        .as_str()])
+                    .with_label_values(&[error_label(code).as_str()])
                     .inc();
+                // Inside a transaction, a record the broker failed dooms the
+                // transaction: it is aborted and the input read again. (A
+                // record refused locally, before it joined the transaction,
+                // is handled below like in at-least-once mode.)
+                if sink.transactional && (delivered_then_failed || !code.is_some_and(too_large)) {
+                    if matches!(out, Outbound::Record { .. }) && code.is_some_and(too_large) {
+                        sink.refused_too_large
+                            .lock()
+                            .expect("not poisoned")
+                            .insert((input.topic.clone(), input.partition, input.offset));
+                    }
+                    return Err(format!("delivery failed inside a transaction: {err}"));
+                }
                 match (&out, code) {
                     (Outbound::Record { .. }, Some(c)) if too_large(c) => {
                         tracing::warn!(error = %err, "output record refused as too large; dead-lettering the input");
@@ -223,6 +318,48 @@ impl Sink {
 
 fn too_large(code: RDKafkaErrorCode) -> bool {
     matches!(code, RDKafkaErrorCode::MessageSizeTooLarge)
+}
+
+fn error_label(code: Option<RDKafkaErrorCode>) -> String {
+    code.map_or("other".to_owned(), |c| format!("{c:?}"))
+}
+
+impl Sink {
+    fn was_refused_too_large(&self, input: &InputMessage) -> bool {
+        self.transactional
+            && self
+                .refused_too_large
+                .lock()
+                .expect("not poisoned")
+                .remove(&(input.topic.clone(), input.partition, input.offset))
+    }
+}
+
+/// Sorts a transactional call's error: fatal, abortable, or retried here.
+fn classify(e: KafkaError) -> TxnFailure {
+    match &e {
+        KafkaError::Transaction(t) if t.is_fatal() => TxnFailure::Fatal(e.to_string()),
+        _ => TxnFailure::Abort(e.to_string()),
+    }
+}
+
+/// Runs a transactional call, repeating it while librdkafka says the same
+/// call may simply be retried (a timeout, a coordinator moving).
+fn retry_retriable(
+    mut call: impl FnMut() -> rdkafka::error::KafkaResult<()>,
+) -> Result<(), TxnFailure> {
+    let mut attempts = 0;
+    loop {
+        match call() {
+            Ok(()) => return Ok(()),
+            Err(KafkaError::Transaction(t)) if t.is_retriable() && attempts < 5 => {
+                attempts += 1;
+                tracing::warn!(error = %t, attempts, "transactional call failed; retrying it");
+                std::thread::sleep(Duration::from_millis(200 * attempts));
+            }
+            Err(e) => return Err(classify(e)),
+        }
+    }
 }
 
 fn dead_letter_headers(input: &InputMessage, poison: &Poison, truncated: bool) -> OwnedHeaders {

@@ -13,16 +13,17 @@ use std::sync::{Arc, Mutex};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance,
+    StreamConsumer,
 };
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::message::{Headers, Message};
 use rdkafka::statistics::Statistics;
-use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::ClientContext;
 use tokio::sync::mpsc;
 
-use crate::config::Config;
+use crate::config::{Config, Delivery};
 use crate::error::{Error, Result};
 use crate::telemetry::Metrics;
 
@@ -132,10 +133,9 @@ impl ConsumerContext for SourceContext {
             let mut assigned = self.membership.assigned.lock().expect("not poisoned");
             for (topic, partition) in &revoked {
                 assigned.remove(&(topic.clone(), *partition));
-                let _ = self
-                    .metrics
-                    .consumer_lag
-                    .remove_label_values(&[topic.as_str(), &partition.to_string()]);
+                for gauge in [&self.metrics.consumer_lag, &self.metrics.committed_offset] {
+                    let _ = gauge.remove_label_values(&[topic.as_str(), &partition.to_string()]);
+                }
             }
             self.metrics.assigned_partitions.set(assigned.len() as i64);
             let _ = self.revoked.send(revoked);
@@ -163,9 +163,19 @@ impl ConsumerContext for SourceContext {
         }
     }
 
-    fn commit_callback(&self, result: KafkaResult<()>, _offsets: &TopicPartitionList) {
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         match result {
-            Ok(()) => self.metrics.commits.with_label_values(&["ok"]).inc(),
+            Ok(()) => {
+                self.metrics.commits.with_label_values(&["ok"]).inc();
+                for e in offsets.elements() {
+                    if let Offset::Offset(next) = e.offset() {
+                        self.metrics
+                            .committed_offset
+                            .with_label_values(&[e.topic(), &e.partition().to_string()])
+                            .set(next);
+                    }
+                }
+            }
             // Nothing was stored since the last commit: not an error.
             Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
             Err(e) => {
@@ -197,11 +207,16 @@ impl Source {
         metrics: Metrics,
     ) -> Result<(Source, Revoked)> {
         let k = &config.kafka;
+        let k_delivery = config.pipeline.delivery;
         let mut cc = ClientConfig::new();
         cc.set("bootstrap.servers", brokers)
             .set("group.id", &k.group_id)
             .set("client.id", "tradewire")
-            .set("enable.auto.commit", "true")
+            // Exactly-once: offsets are committed only inside transactions.
+            .set(
+                "enable.auto.commit",
+                (k_delivery == Delivery::AtLeastOnce).to_string(),
+            )
             .set("auto.commit.interval.ms", k.commit_interval_ms.to_string())
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
@@ -291,6 +306,63 @@ impl Source {
                 context: "committing offsets",
                 source: e,
             }),
+        }
+    }
+
+    /// The group's generation and member id, which a transaction's offset
+    /// commit carries so that a zombie instance is fenced by the broker.
+    pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        self.consumer.group_metadata()
+    }
+
+    /// Exactly-once, after an aborted transaction: moves every assigned
+    /// partition back to its committed offset (the start, when nothing was
+    /// committed yet), dropping what librdkafka had prefetched. Blocking.
+    pub fn rewind_to_committed(&self, timeout: std::time::Duration) -> Result<(), String> {
+        let assignment = self
+            .consumer
+            .assignment()
+            .map_err(|e| format!("reading the assignment: {e}"))?;
+        if assignment.count() == 0 {
+            return Ok(());
+        }
+        let committed = self
+            .consumer
+            .committed_offsets(assignment, timeout)
+            .map_err(|e| format!("reading committed offsets: {e}"))?;
+        let mut seek = TopicPartitionList::new();
+        for e in committed.elements() {
+            let to = match e.offset() {
+                Offset::Offset(o) => Offset::Offset(o),
+                _ => Offset::Beginning,
+            };
+            seek.add_partition_offset(e.topic(), e.partition(), to)
+                .map_err(|e| e.to_string())?;
+        }
+        let result = self
+            .consumer
+            .seek_partitions(seek, timeout)
+            .map_err(|e| format!("seeking: {e}"))?;
+        for e in result.elements() {
+            if let Err(err) = e.error() {
+                return Err(format!("seeking {}/{}: {err}", e.topic(), e.partition()));
+            }
+            tracing::info!(topic = e.topic(), partition = e.partition(), offset = ?e.offset(), "rewound to the committed offset");
+        }
+        Ok(())
+    }
+
+    /// Stops fetching from every assigned partition (the circuit breaker).
+    /// Called again after a rebalance, it pauses the new assignment too.
+    pub fn pause_all(&self) {
+        match self.consumer.assignment() {
+            Ok(tpl) if tpl.count() > 0 => {
+                if let Err(e) = self.consumer.pause(&tpl) {
+                    tracing::warn!(error = %e, "pausing partitions failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the assignment failed"),
         }
     }
 

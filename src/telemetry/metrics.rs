@@ -25,6 +25,7 @@ pub struct Metrics {
     pub rebalances: IntCounterVec,
     pub assigned_partitions: IntGauge,
     pub consumer_lag: IntGaugeVec,
+    pub committed_offset: IntGaugeVec,
     pub producer_queue: IntGauge,
     pub delivery_errors: IntCounterVec,
     pub delivery_retries: IntCounter,
@@ -35,6 +36,10 @@ pub struct Metrics {
     pub entity_tags: IntCounterVec,
     pub http_requests: HistogramVec,
     pub ready: IntGauge,
+    pub transactions: IntCounterVec,
+    pub transaction_seconds: Histogram,
+    pub breaker_open: IntGauge,
+    pub breaker_trips: IntCounter,
     pub fetch: FetchMetrics,
 }
 
@@ -52,6 +57,12 @@ fn counter_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCoun
 
 fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
     let g = IntGauge::new(name, help).expect("valid metric");
+    r.register(Box::new(g.clone())).expect("unique metric");
+    g
+}
+
+fn gauge_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
     r.register(Box::new(g.clone())).expect("unique metric");
     g
 }
@@ -127,16 +138,18 @@ impl Metrics {
             "tradewire_assigned_partitions",
             "Input partitions currently assigned to this instance.",
         );
-        let consumer_lag = IntGaugeVec::new(
-            Opts::new(
-                "tradewire_consumer_lag_messages",
-                "Log end offset minus the committed (or current) offset, per assigned partition.",
-            ),
+        let consumer_lag = gauge_vec(
+            &r,
+            "tradewire_consumer_lag_messages",
+            "Log end offset minus the committed (or current) offset, per assigned partition.",
             &["topic", "partition"],
-        )
-        .expect("valid metric");
-        r.register(Box::new(consumer_lag.clone()))
-            .expect("unique metric");
+        );
+        let committed_offset = gauge_vec(
+            &r,
+            "tradewire_committed_offset",
+            "Next input offset committed for the consumer group, per assigned partition (exactly-once: by the last committed transaction).",
+            &["topic", "partition"],
+        );
         let producer_queue = gauge(
             &r,
             "tradewire_producer_queue_messages",
@@ -240,6 +253,31 @@ impl Metrics {
         for result in ["ok", "error"] {
             commits.with_label_values(&[result]);
         }
+        let transactions = counter_vec(
+            &r,
+            "tradewire_transactions_total",
+            "Exactly-once transactions, by outcome (committed, aborted).",
+            &["outcome"],
+        );
+        for outcome in ["committed", "aborted"] {
+            transactions.with_label_values(&[outcome]);
+        }
+        let transaction_seconds = histogram(
+            &r,
+            "tradewire_transaction_commit_seconds",
+            "Exactly-once: time to close a transaction (waiting for acks, sending offsets, committing).",
+            prometheus::exponential_buckets(0.001, 2.5, 10).expect("buckets"),
+        );
+        let breaker_open = gauge(
+            &r,
+            "tradewire_breaker_open",
+            "1 while the poison-rate circuit breaker has stopped consumption.",
+        );
+        let breaker_trips = counter(
+            &r,
+            "tradewire_breaker_trips_total",
+            "Times the poison-rate circuit breaker stopped consumption.",
+        );
 
         Metrics {
             registry: r,
@@ -255,6 +293,7 @@ impl Metrics {
             rebalances,
             assigned_partitions,
             consumer_lag,
+            committed_offset,
             producer_queue,
             delivery_errors,
             delivery_retries,
@@ -265,6 +304,10 @@ impl Metrics {
             entity_tags,
             http_requests,
             ready,
+            transactions,
+            transaction_seconds,
+            breaker_open,
+            breaker_trips,
             fetch,
         }
     }

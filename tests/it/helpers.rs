@@ -270,6 +270,11 @@ impl TestApp {
         self.handle.await.expect("app task")
     }
 
+    /// Waits for the service to stop by itself (a fatal error).
+    pub async fn join(self) -> tradewire::error::Result<()> {
+        self.handle.await.expect("app task")
+    }
+
     /// Waits until `/readyz` says ready.
     pub async fn wait_ready(&self) {
         wait_ready(self.http).await

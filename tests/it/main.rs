@@ -5,7 +5,9 @@
 mod helpers;
 
 mod cli;
+mod breaker;
 mod delivery;
+mod exactly_once;
 mod fetch;
 mod http;
 mod pipeline;

@@ -245,6 +245,7 @@ async fn prometheus_sees_what_was_sent_and_the_dashboard_queries_work() {
         "TradewireNotReady",
         "TradewireDeadLetterRatioHigh",
         "TradewireTargetDown",
+        "TradewireBreakerOpen",
     ] {
         assert!(loaded.contains(&alert), "alert {alert} loaded: {loaded:?}");
     }
