@@ -178,7 +178,13 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment.merge(Env::prefixed("TRADEWIRE__").split("__"))
+        figment
+            .merge(
+                Env::prefixed("TRADEWIRE__")
+                    .split("__")
+                    .filter(|key| pass_through_section(key.as_str()).is_none()),
+            )
+            .merge(pass_through_env())
     }
 
     pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
@@ -364,6 +370,44 @@ impl Config {
     }
 }
 
+/// The librdkafka map an environment key (after `TRADEWIRE__`) belongs to.
+fn pass_through_section(key: &str) -> Option<(&'static str, String)> {
+    let lower = key.to_ascii_lowercase();
+    ["common", "consumer", "producer"]
+        .iter()
+        .find_map(|section| {
+            lower
+                .strip_prefix(&format!("kafka__{section}__"))
+                .filter(|rest| !rest.is_empty())
+                .map(|rest| (*section, rest.to_owned()))
+        })
+}
+
+/// `TRADEWIRE__KAFKA__{COMMON,CONSUMER,PRODUCER}__*` exactly as written:
+/// librdkafka takes strings, and a password like `00123` must not become
+/// the number 123 on the way (figment's `Env` would parse it).
+fn pass_through_env(
+) -> figment::providers::Serialized<BTreeMap<String, BTreeMap<String, BTreeMap<String, PassValue>>>>
+{
+    let mut sections: BTreeMap<String, BTreeMap<String, PassValue>> = BTreeMap::new();
+    for (name, value) in std::env::vars() {
+        let Some(key) = name
+            .get(..11)
+            .filter(|p| p.eq_ignore_ascii_case("TRADEWIRE__"))
+            .map(|_| &name[11..])
+        else {
+            continue;
+        };
+        if let Some((section, key)) = pass_through_section(key) {
+            sections
+                .entry(section.to_owned())
+                .or_default()
+                .insert(key, PassValue::Str(value));
+        }
+    }
+    figment::providers::Serialized::defaults(BTreeMap::from([("kafka".to_owned(), sections)]))
+}
+
 /// Kafka's own rule for topic names.
 fn validate_topic(key: &str, topic: &str) -> Result<(), ConfigError> {
     if topic.is_empty() || topic.len() > 249 {
@@ -430,6 +474,18 @@ mod tests {
             assert_eq!(c.pipeline.max_in_flight, 9);
             assert_eq!(c.kafka.common["sasl.mechanism"].to_string(), "PLAIN");
             assert_eq!(c.kafka.producer["linger.ms"].to_string(), "20");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn pass_through_values_from_the_environment_stay_strings() {
+        Jail::expect_with(|jail| {
+            jail.set_env("TRADEWIRE__KAFKA__COMMON__SASL_PASSWORD", "00123");
+            jail.set_env("TRADEWIRE__KAFKA__CONSUMER__CLIENT_RACK", "007.50");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.kafka.common["sasl.password"].to_string(), "00123");
+            assert_eq!(c.kafka.consumer["client.rack"].to_string(), "007.50");
             Ok(())
         });
     }
