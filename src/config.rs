@@ -383,12 +383,13 @@ fn pass_through_section(key: &str) -> Option<(&'static str, String)> {
         })
 }
 
+/// `kafka` → section → librdkafka key → value.
+type PassThroughEnv = BTreeMap<String, BTreeMap<String, BTreeMap<String, PassValue>>>;
+
 /// `TRADEWIRE__KAFKA__{COMMON,CONSUMER,PRODUCER}__*` exactly as written:
 /// librdkafka takes strings, and a password like `00123` must not become
 /// the number 123 on the way (figment's `Env` would parse it).
-fn pass_through_env(
-) -> figment::providers::Serialized<BTreeMap<String, BTreeMap<String, BTreeMap<String, PassValue>>>>
-{
+fn pass_through_env() -> figment::providers::Serialized<PassThroughEnv> {
     let mut sections: BTreeMap<String, BTreeMap<String, PassValue>> = BTreeMap::new();
     for (name, value) in std::env::vars() {
         let Some(key) = name
