@@ -163,6 +163,13 @@ pub(crate) mod flag {
     pub(crate) const PERIOD_NOUN: u32 = 1 << 11;
     pub(crate) const GIVEN_NAME: u32 = 1 << 12;
     pub(crate) const NOT_ORG_BEFORE: u32 = 1 << 13;
+    // The token's shape, set for every token (not looked up).
+    /// Its first char is upper-case.
+    pub(crate) const CAP: u32 = 1 << 16;
+    /// Two or more chars, all upper-case letters or digits ("WTO", "G7").
+    pub(crate) const ACRONYM: u32 = 1 << 17;
+    /// A [`TokKind::Word`](super::text::TokKind::Word).
+    pub(crate) const WORD: u32 = 1 << 18;
 }
 
 /// What the per-token lookup tells about a word.

@@ -253,9 +253,9 @@ fn other_given_name_before(
         && prev.sentence == doc.tokens[t].sentence
         && prev.end + 1 == start
         && doc.text.as_bytes()[prev.end] == b' '
-        && is_cap(w)
+        && doc.has(p, flag::CAP)
         && w.chars().nth(1).is_some()
-        && !is_acronym(w)
+        && !doc.has(p, flag::ACRONYM)
         && !doc.has(p, not_a_name)
         && !own(w)
         && !named(p)
@@ -294,8 +294,9 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
     let mut words = 0;
     while j < n && doc.tokens[j].sentence == sentence && words < 4 {
         let t = doc.tok(j);
-        let is_word = doc.tokens[j].kind == TokKind::Word;
-        if is_word && is_cap(t) && !doc.has(j, flag::NAME_STOPWORD) && !is_acronym(t) {
+        if doc.flags(j) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
+            == flag::WORD | flag::CAP
+        {
             words += 1;
             j += 1;
             // An initial: "D. John Sauer".
@@ -311,7 +312,7 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
         let particle = words > 0
             && doc.has(j, flag::NAME_PARTICLE)
             && j + 1 < n
-            && is_cap(doc.tok(j + 1))
+            && doc.has(j + 1, flag::CAP)
             && doc.tokens[j + 1].kind == TokKind::Word;
         if particle {
             j += 1;
@@ -412,7 +413,7 @@ fn role_start(
     head: usize,
 ) -> usize {
     let sentence = doc.tokens[head].sentence;
-    let lower_head = !is_cap(doc.tok(head));
+    let lower_head = !doc.has(head, flag::CAP);
     let mut s = head;
     let mut lower_words = 0;
     while s > 0 && doc.tokens[s - 1].sentence == sentence {
@@ -443,10 +444,10 @@ fn role_start(
             p > 0 && tok_hit[p - 1].is_some()
         } else if doc.tokens[p].kind != TokKind::Word {
             t == "-" && adjacent
-        } else if is_cap(t) {
+        } else if doc.has(p, flag::CAP) {
             !doc.has(p, flag::FUNCTION_WORD)
         } else if matches!(t, "and" | "of" | "for") {
-            p > 0 && is_cap(doc.tok(p - 1)) && s < doc.tokens.len() && is_cap(doc.tok(s))
+            p > 0 && doc.has(p - 1, flag::CAP) && s < doc.tokens.len() && doc.has(s, flag::CAP)
         } else if lower_head && lower_words < 3 && !doc.has(p, flag::FUNCTION_WORD_LOWER) {
             lower_words += 1;
             true
@@ -474,8 +475,7 @@ fn people_by_title(
     let n = doc.tokens.len();
     let mut i = 1;
     while i < n {
-        let first = doc.tok(i);
-        if !is_cap(first) || doc.tokens[i].kind != TokKind::Word {
+        if doc.flags(i) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
             i += 1;
             continue;
         }
@@ -484,7 +484,6 @@ fn people_by_title(
         if doc.tok(h) == "." && h > 0 {
             h -= 1;
         }
-        let head = doc.tok(h);
         let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
             && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
         // "Secretary of State Jane Roe".
@@ -492,7 +491,7 @@ fn people_by_title(
             && h >= 2
             && doc.tok(h - 1) == "of"
             && doc.has(h - 2, flag::PERSON_TITLE)
-            && is_cap(head);
+            && doc.has(h, flag::CAP);
         if !(is_head || of_head) {
             i += 1;
             continue;
@@ -550,8 +549,9 @@ fn people_by_appositive(
     let n = doc.tokens.len();
     let mut i = 0;
     while i < n {
-        let starts_run = is_cap(doc.tok(i))
-            && (i == 0 || !(is_cap(doc.tok(i - 1)) && doc.tokens[i - 1].kind == TokKind::Word));
+        let cap_word = flag::CAP | flag::WORD;
+        let starts_run =
+            doc.has(i, flag::CAP) && (i == 0 || doc.flags(i - 1) & cap_word != cap_word);
         let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
             i += 1;
             continue;
@@ -662,9 +662,7 @@ fn orgs_by_head(
     let person_tok = claimed_tokens(doc, people);
     let n = doc.tokens.len();
     let cap_word = |j: usize| {
-        doc.tokens[j].kind == TokKind::Word
-            && is_cap(doc.tok(j))
-            && !doc.has(j, flag::FUNCTION_WORD)
+        doc.flags(j) & (flag::WORD | flag::CAP | flag::FUNCTION_WORD) == flag::WORD | flag::CAP
     };
     let mut i = 0;
     while i < n {
@@ -861,10 +859,11 @@ fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: 
         }
         // "the regulator Ofcom".
         let introduced = t > 0
-            && is_cap(w)
+            && doc.has(t, flag::CAP)
             && doc.has(t - 1, flag::ORG_INTRODUCER)
             && !doc.has(t, flag::NAME_STOPWORD)
-            && !(t + 1 < n && is_cap(doc.tok(t + 1)) && doc.tokens[t + 1].kind == TokKind::Word);
+            && !(t + 1 < n
+                && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD);
         if introduced {
             singles.insert(w.to_owned());
         }
@@ -1134,7 +1133,7 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
     let mut added = Vec::new();
     let mut replaced = Vec::new();
     for (t, tok) in doc.tokens.iter().enumerate() {
-        if tok.kind != TokKind::Word || !is_cap(doc.tok(t)) {
+        if doc.flags(t) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
             continue;
         }
         let Some(&Some(k)) = by_surname.get(doc.tok(t)) else {
@@ -1147,8 +1146,7 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
             continue;
         }
         let next_cap = t + 1 < doc.tokens.len()
-            && doc.tokens[t + 1].kind == TokKind::Word
-            && is_cap(doc.tok(t + 1))
+            && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
             && doc.tokens[t + 1].start == tok.end + 1;
         if next_cap {
             continue;

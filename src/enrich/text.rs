@@ -1,7 +1,7 @@
 //! The analysed text broken into tokens and sentences, with the byte-to-char
 //! map that mention offsets need (the contract counts Unicode scalars).
 
-use super::{WordInfo, WordSet};
+use super::{flag, WordInfo, WordSet};
 
 /// What a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +41,10 @@ pub(crate) struct Doc<'a> {
     /// Byte offsets where a word starts: a letter or digit that does not
     /// follow one. Gazetteer patterns are searched only there.
     pub(crate) word_starts: Vec<u32>,
-    /// Char index of every byte that starts a char (others are unused);
-    /// empty for ASCII text, where the two are the same.
-    char_at: Vec<u32>,
+    /// For each char outside ASCII, in text order: the byte offset where it
+    /// ends and how many bytes more than chars the text has up to there
+    /// (empty for ASCII text, where bytes and chars are the same).
+    wide: Vec<(u32, u32)>,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -54,24 +55,50 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '’'
 }
 
+/// What an ASCII byte is to the tokenizer (bytes from 0x80 on are handled
+/// as chars).
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+
+/// [`SPACE`], [`DIGIT`] or [`LETTER`] for every byte (0 for other ASCII and
+/// for bytes of multi-byte chars): `char::is_whitespace` and
+/// `char::is_alphanumeric` restricted to ASCII.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            SPACE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+fn is_ascii_alnum(b: u8) -> bool {
+    CLASS[usize::from(b)] & (DIGIT | LETTER) != 0
+}
+
 impl<'a> Doc<'a> {
     pub(crate) fn new(text: &'a str, title_len: usize, abbreviations: &WordSet) -> Doc<'a> {
-        let mut char_at = Vec::new();
-        if !text.is_ascii() {
-            char_at = vec![0u32; text.len() + 1];
-            let mut n = 0u32;
-            for (i, _) in text.char_indices() {
-                char_at[i] = n;
-                n += 1;
-            }
-            char_at[text.len()] = n;
-        }
-        let (mut tokens, word_starts) = tokenize(text);
-        let sentences = split_sentences(text, &tokens, title_len, abbreviations);
+        let (mut tokens, word_starts, newlines) = tokenize(text);
+        let sentences = split_sentences(text, &tokens, &newlines, title_len, abbreviations);
+        // Each token belongs to the first sentence that ends after its start.
+        let mut ends = sentences[..sentences.len() - 1].iter().map(|s| s.1);
+        let mut end = ends.next();
         let mut s = 0;
         for t in &mut tokens {
-            while s + 1 < sentences.len() && t.start >= sentences[s].1 {
+            while end.is_some_and(|e| t.start >= e) {
                 s += 1;
+                end = ends.next();
             }
             t.sentence = s;
         }
@@ -85,7 +112,7 @@ impl<'a> Doc<'a> {
             title_end: title_len,
             words: Vec::new(),
             word_starts,
-            char_at,
+            wide: wide_chars(text),
         }
     }
 
@@ -94,25 +121,35 @@ impl<'a> Doc<'a> {
     }
 
     /// Looks every word token up once in the rule word lists and the
-    /// general sentiment lexicon.
+    /// general sentiment lexicon, and notes every token's shape.
     pub(crate) fn set_flags<S: std::hash::BuildHasher>(
         &mut self,
         words: &std::collections::HashMap<String, WordInfo, S>,
     ) {
-        self.words = (0..self.tokens.len())
-            .map(|i| {
-                if self.tokens[i].kind == TokKind::Word {
-                    words.get(self.tok(i)).copied().unwrap_or_default()
+        self.words = self
+            .tokens
+            .iter()
+            .zip(&self.tok_text)
+            .map(|(t, &w)| {
+                let mut info = if t.kind == TokKind::Word {
+                    words.get(w).copied().unwrap_or_default()
                 } else {
                     WordInfo::default()
-                }
+                };
+                info.flags |= shape(w, t.kind);
+                info
             })
             .collect();
     }
 
-    /// True when token `i` is on one of the word lists in `bits`.
+    /// True when token `i` has one of the `flag` bits in `bits`.
     pub(crate) fn has(&self, i: usize, bits: u32) -> bool {
         self.words.get(i).is_some_and(|w| w.flags & bits != 0)
+    }
+
+    /// All `flag` bits of token `i` (0 out of range).
+    pub(crate) fn flags(&self, i: usize) -> u32 {
+        self.words.get(i).map_or(0, |w| w.flags)
     }
 
     /// The general (VADER) polarity of token `i` as written (0 if none).
@@ -128,10 +165,10 @@ impl<'a> Doc<'a> {
 
     /// The char offset of a byte offset that lies on a char boundary.
     pub(crate) fn char_offset(&self, byte: usize) -> usize {
-        if self.char_at.is_empty() {
-            byte
-        } else {
-            self.char_at[byte] as usize
+        let before = self.wide.partition_point(|&(end, _)| end as usize <= byte);
+        match before {
+            0 => byte,
+            k => byte - self.wide[k - 1].1 as usize,
         }
     }
 
@@ -186,6 +223,69 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// The [`flag::CAP`], [`flag::ACRONYM`] and [`flag::WORD`] bits of a token.
+#[inline]
+fn shape(w: &str, kind: TokKind) -> u32 {
+    let mut bits = if kind == TokKind::Word { flag::WORD } else { 0 };
+    let Some(&first) = w.as_bytes().first() else {
+        return bits;
+    };
+    // Most words start with a lower-case letter: not capitalised, and not
+    // an acronym.
+    if first.is_ascii_lowercase() {
+        return bits;
+    }
+    let cap = if first.is_ascii() {
+        first.is_ascii_uppercase()
+    } else {
+        w.chars().next().is_some_and(char::is_uppercase)
+    };
+    if cap {
+        bits |= flag::CAP;
+    }
+    let acronym = if w.is_ascii() {
+        w.len() >= 2
+            && w.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    } else {
+        w.chars().count() >= 2 && w.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+    };
+    if acronym {
+        bits |= flag::ACRONYM;
+    }
+    bits
+}
+
+/// The `(end, extra bytes so far)` table of [`Doc::char_offset`].
+fn wide_chars(text: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    if text.is_ascii() {
+        return out;
+    }
+    let bytes = text.as_bytes();
+    let mut extra = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip ASCII a word at a time.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            if chunk.is_ascii() {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let len = text[i..].chars().next().map_or(1, char::len_utf8);
+        i += len;
+        extra += len as u32 - 1;
+        out.push((i as u32, extra));
+    }
+    out
+}
+
 /// The char starting at byte `i` (which must be a char boundary).
 fn char_at(text: &str, i: usize) -> Option<char> {
     match text.as_bytes().get(i) {
@@ -195,36 +295,48 @@ fn char_at(text: &str, i: usize) -> Option<char> {
     }
 }
 
-/// The tokens of `text`, and the byte offsets where words start (a letter
-/// or digit that does not follow one), collected on the same pass: every
-/// word start opens a word or number token, or follows a separator inside
-/// one ("Okonjo-Iweala", "15.6", the "s" of "’s").
-fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>) {
-    let mut out = Vec::with_capacity(text.len() / 5);
-    let mut starts = Vec::with_capacity(text.len() / 5);
-    let n = text.len();
+/// The tokens of `text`, the byte offsets where words start (a letter or
+/// digit that does not follow one), and for each token the offset of the
+/// last line break before it since the previous token (`u32::MAX`: none),
+/// collected on one pass: every word start opens a word or number token,
+/// or follows a separator inside one ("Okonjo-Iweala", "15.6", the "s" of
+/// "’s").
+fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>, Vec<u32>) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut out = Vec::with_capacity(n / 5);
+    let mut starts = Vec::with_capacity(n / 5);
+    let mut newlines = Vec::with_capacity(n / 5);
+    let mut newline = u32::MAX;
     let mut k = 0;
-    let token = |start: usize, end: usize, kind: TokKind| Token {
-        start,
-        end,
-        kind,
-        sentence: 0,
+    let mut token = |start: usize, end: usize, kind: TokKind, newline: &mut u32| {
+        out.push(Token {
+            start,
+            end,
+            kind,
+            sentence: 0,
+        });
+        newlines.push(std::mem::replace(newline, u32::MAX));
     };
-    while let Some(c) = char_at(text, k) {
+    while k < n {
         let start = k;
-        if c.is_whitespace() {
-            k += c.len_utf8();
-            continue;
-        }
-        if c.is_ascii_digit() {
+        let b = bytes[k];
+        let class = CLASS[usize::from(b)];
+        if class == SPACE {
+            if b == b'\n' {
+                newline = k as u32;
+            }
+            k += 1;
+        } else if class == DIGIT {
             starts.push(k as u32);
             let mut j = k + 1;
-            while let Some(d) = char_at(text, j) {
-                let joins = (d == '.' || d == ',')
-                    && char_at(text, j + 1).is_some_and(|x| x.is_ascii_digit());
+            while j < n {
+                let d = bytes[j];
                 if d.is_ascii_digit() {
                     j += 1;
-                } else if joins {
+                } else if matches!(d, b'.' | b',')
+                    && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+                {
                     starts.push((j + 1) as u32);
                     j += 2;
                 } else {
@@ -237,34 +349,54 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>) {
                 || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
             if glued {
                 let e = scan_word(text, j, &mut starts);
-                out.push(token(start, e, TokKind::Word));
+                token(start, e, TokKind::Word, &mut newline);
                 k = e;
             } else {
-                out.push(token(start, j, TokKind::Number));
+                token(start, j, TokKind::Number, &mut newline);
                 k = j;
             }
-        } else if is_word_char(c) {
+        } else if class == LETTER {
             starts.push(k as u32);
             let e = scan_word(text, k, &mut starts);
-            out.push(token(start, e, TokKind::Word));
+            token(start, e, TokKind::Word, &mut newline);
             k = e;
-        } else if is_apostrophe(c)
-            && char_at(text, k + c.len_utf8()) == Some('s')
-            && !char_at(text, k + c.len_utf8() + 1).is_some_and(is_word_char)
-        {
-            // Possessive "'s" is its own token.
-            starts.push((k + c.len_utf8()) as u32);
-            let e = k + c.len_utf8() + 1;
-            out.push(token(start, e, TokKind::Punct));
-            k = e;
+        } else if b < 0x80 {
+            if b == b'\''
+                && bytes.get(k + 1) == Some(&b's')
+                && !char_at(text, k + 2).is_some_and(is_word_char)
+            {
+                // Possessive "'s" is its own token.
+                starts.push((k + 1) as u32);
+                token(start, k + 2, TokKind::Punct, &mut newline);
+                k += 2;
+            } else {
+                token(start, k + 1, TokKind::Punct, &mut newline);
+                k += 1;
+            }
         } else {
-            let e = k + c.len_utf8();
-            out.push(token(start, e, TokKind::Punct));
-            k = e;
+            let c = char_at(text, k).expect("a char starts here");
+            let len = c.len_utf8();
+            if c.is_whitespace() {
+                k += len;
+            } else if is_word_char(c) {
+                starts.push(k as u32);
+                let e = scan_word(text, k, &mut starts);
+                token(start, e, TokKind::Word, &mut newline);
+                k = e;
+            } else if is_apostrophe(c)
+                && bytes.get(k + len) == Some(&b's')
+                && !char_at(text, k + len + 1).is_some_and(is_word_char)
+            {
+                starts.push((k + len) as u32);
+                token(start, k + len + 1, TokKind::Punct, &mut newline);
+                k += len + 1;
+            } else {
+                token(start, k + len, TokKind::Punct, &mut newline);
+                k += len;
+            }
         }
-        debug_assert!(k <= n);
     }
-    (out, starts)
+    (out, starts, newlines)
 }
 
 /// End (byte offset) of the word starting at byte `k`; the word starts
@@ -272,37 +404,42 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>) {
 fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     let bytes = text.as_bytes();
     let mut j = k;
-    // ASCII letters and digits first: the common case, one byte at a time.
-    while j < bytes.len() && bytes[j].is_ascii_alphanumeric() {
-        j += 1;
-    }
-    while let Some(c) = char_at(text, j) {
+    loop {
+        // ASCII letters and digits: the common case, one byte at a time.
+        while j < bytes.len() && is_ascii_alnum(bytes[j]) {
+            j += 1;
+        }
+        let Some(&b) = bytes.get(j) else { break };
         // Most words end at a space or a punctuation mark that cannot join.
-        if c.is_ascii() && !matches!(c, '-' | '\'') && !c.is_ascii_alphanumeric() {
-            break;
-        }
-        if is_word_char(c) {
-            j += c.len_utf8();
-            continue;
-        }
-        let after = j + c.len_utf8();
-        let next_word = char_at(text, after).is_some_and(is_word_char);
-        if c == '-' && next_word {
-            starts.push(after as u32);
-            j = after;
-            continue;
-        }
-        // Inner apostrophe ("O'Brien", "haven't") but not a possessive 's.
-        if is_apostrophe(c) && next_word {
-            let possessive = char_at(text, after) == Some('s')
-                && !char_at(text, after + 1).is_some_and(is_word_char);
-            if !possessive {
-                starts.push(after as u32);
-                j = after;
+        let (c, len) = if b < 0x80 {
+            if b != b'-' && b != b'\'' {
+                break;
+            }
+            (char::from(b), 1)
+        } else {
+            let c = char_at(text, j).expect("a char starts here");
+            if is_word_char(c) {
+                j += c.len_utf8();
                 continue;
             }
+            if c != '’' {
+                break;
+            }
+            (c, c.len_utf8())
+        };
+        // A hyphen or an apostrophe joins when a letter or digit follows.
+        let after = j + len;
+        if !char_at(text, after).is_some_and(is_word_char) {
+            break;
         }
-        break;
+        // Inner apostrophe ("O'Brien", "haven't") but not a possessive 's.
+        let possessive =
+            c != '-' && bytes[after] == b's' && !char_at(text, after + 1).is_some_and(is_word_char);
+        if possessive {
+            break;
+        }
+        starts.push(after as u32);
+        j = after;
     }
     j
 }
@@ -310,9 +447,11 @@ fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
 fn split_sentences(
     text: &str,
     tokens: &[Token],
+    newlines: &[u32],
     title_len: usize,
     abbreviations: &WordSet,
 ) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
     let push = |out: &mut Vec<(usize, usize)>, start: &mut usize, end: usize| {
@@ -321,16 +460,14 @@ fn split_sentences(
         }
         *start = end;
     };
-    let mut prev_end = 0;
     for (i, t) in tokens.iter().enumerate() {
         if title_len > 0 && start < title_len && t.start >= title_len {
             push(&mut out, &mut start, title_len);
         }
-        // A line break ends a sentence.
-        let gap = &text.as_bytes()[prev_end.max(start).min(t.start)..t.start];
-        prev_end = t.end;
-        if let Some(p) = gap.iter().rposition(|&b| b == b'\n') {
-            let nl = t.start - gap.len() + p;
+        // A line break ends a sentence (one after the sentence's start, in
+        // the space before this token).
+        let nl = newlines[i] as usize;
+        if newlines[i] != u32::MAX && nl >= start {
             if text[start..nl].trim().is_empty() {
                 start = nl;
             } else {
@@ -338,10 +475,9 @@ fn split_sentences(
             }
         }
         // Sentence-ending marks are one byte long: test that first.
-        if t.end != t.start + 1 || !matches!(text.as_bytes()[t.start], b'.' | b'!' | b'?') {
+        if t.end != t.start + 1 || !matches!(bytes[t.start], b'.' | b'!' | b'?') {
             continue;
         }
-        let tok = &text[t.start..t.end];
         // Closing quotes and brackets stay with the sentence.
         let mut end = t.end;
         let mut j = i + 1;
@@ -362,7 +498,7 @@ fn split_sentences(
         if !next_starts || next.start == end {
             continue;
         }
-        if tok == "." && i > 0 && is_abbreviation(text, tokens, i, abbreviations) {
+        if bytes[t.start] == b'.' && i > 0 && is_abbreviation(text, tokens, i, abbreviations) {
             continue;
         }
         push(&mut out, &mut start, end);
