@@ -20,6 +20,9 @@ pub(crate) struct Matcher {
     dfa: DFA,
     /// The anchored start state of `dfa`.
     start: StateID,
+    /// Per byte: can a pattern start with it? (A walk from any other byte
+    /// dies at once.)
+    first_byte: [bool; 256],
     groups: usize,
     /// `pattern * groups + group` -> payload ids (empty: not in the group).
     payloads: Vec<Vec<usize>>,
@@ -87,9 +90,12 @@ impl Matcher {
         let start = dfa
             .start_state(Anchored::Yes)
             .map_err(|e| error(e.to_string()))?;
+        let first_byte =
+            std::array::from_fn(|b| !dfa.is_dead(dfa.next_state(Anchored::Yes, start, b as u8)));
         Ok(Matcher {
             dfa,
             start,
+            first_byte,
             groups,
             payloads,
         })
@@ -113,7 +119,7 @@ impl Matcher {
         let mut ends: Vec<(usize, usize)> = Vec::new();
         for &start in &doc.word_starts {
             let start = start as usize;
-            if pos.iter().all(|&p| start < p) {
+            if pos.iter().all(|&p| start < p) || !self.first_byte[usize::from(bytes[start])] {
                 continue;
             }
             ends.clear();
@@ -141,8 +147,9 @@ impl Matcher {
                 if start < pos[g] {
                     continue;
                 }
+                // The match starts a word, so only its end can touch one.
                 let chosen = ends.iter().rev().find(|&&(end, pid)| {
-                    !self.payloads[pid * N + g].is_empty() && doc.word_bounded(start, end)
+                    !self.payloads[pid * N + g].is_empty() && ends_word(doc.text, end)
                 });
                 if let Some(&(end, pid)) = chosen {
                     hits.push(Hit {
@@ -155,6 +162,18 @@ impl Matcher {
             }
         }
         out
+    }
+}
+
+/// True when no letter or digit follows byte offset `end` of `text`.
+fn ends_word(text: &str, end: usize) -> bool {
+    match text.as_bytes().get(end) {
+        None => true,
+        Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+        Some(_) => !text[end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric),
     }
 }
 

@@ -51,7 +51,7 @@ struct Rate {
 pub(crate) fn extract(
     doc: &Doc<'_>,
     m: &Model,
-    ents: &Entities,
+    ents: &Entities<'_>,
     terms: &[TermHit<'_>],
 ) -> Vec<TariffMeasure> {
     let parties = parties(doc, ents);
@@ -113,15 +113,15 @@ pub(crate) fn extract(
     out
 }
 
-fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities) -> Vec<Party<'e>> {
+fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
     let mut out: Vec<Party> = ents
         .mentions
         .iter()
         .filter_map(|f| {
             let d = &ents.drafts[f.ent];
             let id = match d.kind {
-                EntityKind::Country | EntityKind::Bloc => Some(d.id.as_str()),
-                EntityKind::Location => d.capital_of.as_deref(),
+                EntityKind::Country | EntityKind::Bloc => Some(&*d.id),
+                EntityKind::Location => d.capital_of,
                 EntityKind::Person | EntityKind::Organization => d.country.as_deref(),
                 _ => None,
             }?;

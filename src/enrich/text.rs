@@ -1,7 +1,7 @@
 //! The analysed text broken into tokens and sentences, with the byte-to-char
 //! map that mention offsets need (the contract counts Unicode scalars).
 
-use super::{flag, WordInfo, WordSet};
+use super::{flag, WordInfo, WordSet, WordTable};
 
 /// What a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,17 +122,14 @@ impl<'a> Doc<'a> {
 
     /// Looks every word token up once in the rule word lists and the
     /// general sentiment lexicon, and notes every token's shape.
-    pub(crate) fn set_flags<S: std::hash::BuildHasher>(
-        &mut self,
-        words: &std::collections::HashMap<String, WordInfo, S>,
-    ) {
+    pub(crate) fn set_flags(&mut self, words: &WordTable) {
         self.words = self
             .tokens
             .iter()
             .zip(&self.tok_text)
             .map(|(t, &w)| {
                 let mut info = if t.kind == TokKind::Word {
-                    words.get(w).copied().unwrap_or_default()
+                    words.get(w)
                 } else {
                     WordInfo::default()
                 };
@@ -188,13 +185,6 @@ impl<'a> Doc<'a> {
         self.sentences
             .partition_point(|s| s.1 <= byte)
             .min(self.sentences.len().saturating_sub(1))
-    }
-
-    /// True when `start..end` stands alone: no letter or digit touches it.
-    pub(crate) fn word_bounded(&self, start: usize, end: usize) -> bool {
-        let before = self.text[..start].chars().next_back();
-        let after = self.text[end..].chars().next();
-        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
     }
 
     /// True when the token at `i` begins its sentence (ignoring quotes).
@@ -632,6 +622,6 @@ mod tests {
         let d = Doc::new(t, 0, &abbr());
         let li = t.find("Li").unwrap();
         assert_eq!(d.char_offset(li), 13);
-        assert!(d.word_bounded(li, li + 2));
+        assert!(d.word_starts.contains(&(li as u32)));
     }
 }
