@@ -251,11 +251,33 @@ impl WordTable {
         (h.finish() >> 40) as usize & self.mask
     }
 
-    /// What the lists say about `word` (nothing: the default).
+    /// The first eight bytes of `text[start..end]`, zero-padded, read in
+    /// one load where the text allows (the key [`WordTable::lookup`] takes).
     #[inline]
+    pub(crate) fn head(text: &[u8], start: usize, end: usize) -> u64 {
+        match text.get(start..start + 8) {
+            Some(chunk) => {
+                let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                match end - start {
+                    n @ 0..=7 => word & ((1u64 << (8 * n)) - 1),
+                    _ => word,
+                }
+            }
+            None => head_word(&text[start..end]),
+        }
+    }
+
+    /// What the lists say about `word` (nothing: the default).
+    #[cfg(test)]
     pub(crate) fn get(&self, word: &str) -> WordInfo {
         let b = word.as_bytes();
-        let head = head_word(b);
+        self.lookup(head_word(b), b)
+    }
+
+    /// What the lists say about the word `b` whose [`WordTable::head`] is
+    /// `head`.
+    #[inline]
+    pub(crate) fn lookup(&self, head: u64, b: &[u8]) -> WordInfo {
         let mut i = self.slot_of(head, b);
         loop {
             let slot = self.slots[i];
@@ -297,6 +319,15 @@ pub(crate) mod flag {
     pub(crate) const ACRONYM: u32 = 1 << 17;
     /// A [`TokKind::Word`](super::text::TokKind::Word).
     pub(crate) const WORD: u32 = 1 << 18;
+    /// The token is the first run of letters and digits of a name
+    /// ([`Model::names`](super::Model::names)) ...
+    pub(crate) const NAME_RUN: u32 = 1 << 19;
+    /// ... or, lower-cased, of a phrase ([`Model::phrases`](super::Model::phrases)).
+    pub(crate) const PHRASE_RUN: u32 = 1 << 20;
+    /// Lower-cased, a month or weekday name (`deadlines`).
+    pub(crate) const DATE_WORD: u32 = 1 << 21;
+    /// The bits looked up on the lower-cased token.
+    pub(crate) const CASELESS: u32 = PHRASE_RUN | DATE_WORD;
 }
 
 /// What the per-token lookup tells about a word.
@@ -332,7 +363,12 @@ pub(crate) struct Lex {
 }
 
 impl Lex {
-    fn new(rules: &Rules, general: &HashMap<String, f32, BuildHasherDefault<FxHasher>>) -> Lex {
+    fn new(
+        rules: &Rules,
+        general: &HashMap<String, f32, BuildHasherDefault<FxHasher>>,
+        names: &Matcher,
+        phrases: &Matcher,
+    ) -> Lex {
         let set = |kind: &str| -> WordSet { rules.list(kind).iter().cloned().collect() };
         // A multi-word title counts by its last word ("Prime Minister").
         let heads = |kind: &str| -> WordSet {
@@ -386,6 +422,14 @@ impl Lex {
         mark(&set("period-noun"), flag::PERIOD_NOUN);
         mark(&set("given-name"), flag::GIVEN_NAME);
         mark(&set("not-org-before"), flag::NOT_ORG_BEFORE);
+        for w in deadlines::date_words() {
+            words.entry(w.to_owned()).or_default().flags |= flag::DATE_WORD;
+        }
+        for (matcher, bit) in [(names, flag::NAME_RUN), (phrases, flag::PHRASE_RUN)] {
+            for run in matcher.first_runs() {
+                words.entry(run.clone()).or_default().flags |= bit;
+            }
+        }
         Lex {
             words: WordTable::new(&words),
             name_stopword: set("name-stopword"),
@@ -535,7 +579,7 @@ impl Enricher {
             };
             automaton_error(file, e)
         })?;
-        let lex = Lex::new(&tables.rules, &tables.general);
+        let lex = Lex::new(&tables.rules, &tables.general, &names, &phrases);
         let surface_bits = tables
             .surfaces
             .iter()
@@ -597,7 +641,7 @@ impl Enricher {
         let mut doc = Doc::new(&text, title_len, &m.lex.abbreviation);
         doc.set_flags(&m.lex.words);
         let mut ents = names::detect(&doc, m);
-        let [term_hits, sentiment_hits] = m.phrases.find(&doc);
+        let [term_hits, sentiment_hits] = m.phrases.find(&doc, &doc.phrase_starts);
         let terms = relevance::scan(&doc, m, term_hits);
         let judged = relevance::judge(&doc, &terms, &ents);
         if judged.relevant {

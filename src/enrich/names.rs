@@ -159,7 +159,7 @@ pub(crate) fn draft_of(def: &EntityDef) -> Draft<'_> {
 }
 
 fn gazetteer_hits<'m>(doc: &Doc<'_>, m: &'m Model) -> Vec<GazHit<'m>> {
-    let [hits] = m.names.find(doc);
+    let [hits] = m.names.find(doc, &doc.name_starts);
     let mut prev_end = None;
     hits.into_iter()
         .filter(|h| {

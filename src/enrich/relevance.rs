@@ -83,14 +83,17 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
             }
         }
     }
-    let parties = ents
-        .mentions
-        .iter()
-        .map(|f| &ents.drafts[f.ent])
-        .filter(|d| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
-        .map(|d| &*d.id)
-        .collect::<std::collections::HashSet<_>>()
-        .len();
+    // Distinct countries and blocs mentioned (one draft per id).
+    let mut named = vec![false; ents.drafts.len()];
+    for f in &ents.mentions {
+        if matches!(
+            ents.drafts[f.ent].kind,
+            EntityKind::Country | EntityKind::Bloc
+        ) {
+            named[f.ent] = true;
+        }
+    }
+    let parties = named.iter().filter(|&&n| n).count();
     // Trade policy is between governments: two or more parties help a little.
     if evidence > 0.0 {
         evidence += 0.5 * parties.min(4) as f32;

@@ -41,6 +41,10 @@ pub(crate) struct Doc<'a> {
     /// Byte offsets where a word starts: a letter or digit that does not
     /// follow one. Gazetteer patterns are searched only there.
     pub(crate) word_starts: Vec<u32>,
+    /// The word starts where a name or a phrase may start (none until
+    /// [`Doc::set_flags`] picks them).
+    pub(crate) name_starts: Vec<u32>,
+    pub(crate) phrase_starts: Vec<u32>,
     /// For each char outside ASCII, in text order: the byte offset where it
     /// ends and how many bytes more than chars the text has up to there
     /// (empty for ASCII text, where bytes and chars are the same).
@@ -111,6 +115,8 @@ impl<'a> Doc<'a> {
             sentences,
             title_end: title_len,
             words: Vec::new(),
+            name_starts: Vec::new(),
+            phrase_starts: Vec::new(),
             word_starts,
             wide: wide_chars(text),
         }
@@ -121,22 +127,62 @@ impl<'a> Doc<'a> {
     }
 
     /// Looks every word token up once in the rule word lists and the
-    /// general sentiment lexicon, and notes every token's shape.
+    /// general sentiment lexicon, and notes every token's shape. Also picks
+    /// the word starts to search for names and for phrases: a token that is
+    /// one run of letters and digits is searched only when it is the first
+    /// run of a name (or, lower-cased, of a phrase); any other word start is
+    /// always searched (see [`Matcher::find`](super::gazetteer::Matcher::find)).
     pub(crate) fn set_flags(&mut self, words: &WordTable) {
-        self.words = self
-            .tokens
-            .iter()
-            .zip(&self.tok_text)
-            .map(|(t, &w)| {
-                let mut info = if t.kind == TokKind::Word {
-                    words.get(w)
+        let starts = &self.word_starts[..];
+        let (text, lower) = (self.text.as_bytes(), self.lower.as_bytes());
+        let mut infos = Vec::with_capacity(self.tokens.len());
+        let mut name_starts = Vec::with_capacity(starts.len());
+        let mut phrase_starts = Vec::with_capacity(starts.len());
+        let mut ws = 0;
+        for (t, &w) in self.tokens.iter().zip(&self.tok_text) {
+            let (s, e) = (t.start, t.end);
+            let mut info = WordInfo::default();
+            if t.kind != TokKind::Punct {
+                let head = WordTable::head(text, s, e);
+                info = words.lookup(head, &text[s..e]);
+                if t.kind == TokKind::Number {
+                    info.flags &= flag::NAME_RUN | flag::PHRASE_RUN;
+                    info.general = 0.0;
+                }
+                // Phrases and dates ignore case: a word with upper-case
+                // letters asks again in lower case.
+                let lower_head = WordTable::head(lower, s, e);
+                if lower_head != head || (e - s > 8 && text[s + 8..e] != lower[s + 8..e]) {
+                    let again = words.lookup(lower_head, &lower[s..e]).flags;
+                    info.flags = (info.flags & !flag::CASELESS) | (again & flag::CASELESS);
+                }
+            }
+            info.flags |= shape(w, t.kind);
+            infos.push(info);
+            // The word starts inside this token: one (a token of one run)
+            // or several, or none (punctuation).
+            if ws < starts.len() && (starts[ws] as usize) < e {
+                let first = ws;
+                ws += 1;
+                while ws < starts.len() && (starts[ws] as usize) < e {
+                    ws += 1;
+                }
+                if ws == first + 1 && t.kind != TokKind::Punct {
+                    if info.flags & flag::NAME_RUN != 0 {
+                        name_starts.push(starts[first]);
+                    }
+                    if info.flags & flag::PHRASE_RUN != 0 {
+                        phrase_starts.push(starts[first]);
+                    }
                 } else {
-                    WordInfo::default()
-                };
-                info.flags |= shape(w, t.kind);
-                info
-            })
-            .collect();
+                    name_starts.extend_from_slice(&starts[first..ws]);
+                    phrase_starts.extend_from_slice(&starts[first..ws]);
+                }
+            }
+        }
+        self.words = infos;
+        self.name_starts = name_starts;
+        self.phrase_starts = phrase_starts;
     }
 
     /// True when token `i` has one of the `flag` bits in `bits`.
