@@ -134,7 +134,7 @@ impl Matcher {
     /// Only `starts` (a subset of the word starts, in text order) are
     /// searched: a match also covers the whole run of letters and digits it
     /// starts with, so a word start whose run is no pattern's first run
-    /// need not be (see [`Doc::set_flags`]).
+    /// need not be (see [`Doc::name_starts`]).
     pub(crate) fn find<'m, const N: usize>(
         &'m self,
         doc: &Doc<'_>,
@@ -213,7 +213,12 @@ mod tests {
     use super::*;
 
     fn doc(t: &str) -> Doc<'_> {
-        Doc::new(t, 0, &crate::enrich::WordSet::default())
+        Doc::new(
+            t,
+            0,
+            &crate::enrich::WordSet::default(),
+            &crate::enrich::WordTable::default(),
+        )
     }
 
     #[test]

@@ -203,6 +203,13 @@ fn head_word(b: &[u8]) -> u64 {
     }
 }
 
+impl Default for WordTable {
+    /// The empty table.
+    fn default() -> WordTable {
+        WordTable::new(&HashMap::default())
+    }
+}
+
 impl WordTable {
     fn new(words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>) -> WordTable {
         let size = (words.len() * 2).next_power_of_two().max(16);
@@ -296,7 +303,7 @@ impl WordTable {
 }
 
 /// Bits of [`WordInfo::flags`]: which case-sensitive word lists a token is
-/// on, looked up once per token (see [`Doc::set_flags`]).
+/// on, looked up once per token (see [`Doc::new`]).
 pub(crate) mod flag {
     pub(crate) const PERSON_TITLE: u32 = 1;
     pub(crate) const PERSON_TITLE_LOWER: u32 = 1 << 1;
@@ -638,8 +645,7 @@ impl Enricher {
             (Some(t), None) if !t.is_empty() => t.len(),
             _ => 0,
         };
-        let mut doc = Doc::new(&text, title_len, &m.lex.abbreviation);
-        doc.set_flags(&m.lex.words);
+        let doc = Doc::new(&text, title_len, &m.lex.abbreviation, &m.lex.words);
         let mut ents = names::detect(&doc, m);
         let [term_hits, sentiment_hits] = m.phrases.find(&doc, &doc.phrase_starts);
         let terms = relevance::scan(&doc, m, term_hits);

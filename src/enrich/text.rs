@@ -41,8 +41,8 @@ pub(crate) struct Doc<'a> {
     /// Byte offsets where a word starts: a letter or digit that does not
     /// follow one. Gazetteer patterns are searched only there.
     pub(crate) word_starts: Vec<u32>,
-    /// The word starts where a name or a phrase may start (none until
-    /// [`Doc::set_flags`] picks them).
+    /// The word starts where a name or a phrase may start (see
+    /// [`Tokenizer::name_starts`]).
     pub(crate) name_starts: Vec<u32>,
     pub(crate) phrase_starts: Vec<u32>,
     /// For each char outside ASCII, in text order: the byte offset where it
@@ -92,97 +92,56 @@ fn is_ascii_alnum(b: u8) -> bool {
 }
 
 impl<'a> Doc<'a> {
-    pub(crate) fn new(text: &'a str, title_len: usize, abbreviations: &WordSet) -> Doc<'a> {
-        let (mut tokens, word_starts, newlines) = tokenize(text);
-        let sentences = split_sentences(text, &tokens, &newlines, title_len, abbreviations);
+    /// Tokenises `text` (whose first `title_len` bytes are the headline),
+    /// looks every token up in `words` and splits the sentences.
+    pub(crate) fn new(
+        text: &'a str,
+        title_len: usize,
+        abbreviations: &WordSet,
+        words: &WordTable,
+    ) -> Doc<'a> {
+        let lower = text.to_ascii_lowercase();
+        let mut t = Tokenizer::new(text, lower.as_bytes(), words, title_len);
+        t.run();
+        let Tokenizer {
+            tokens: mut toks,
+            tok_text,
+            infos,
+            starts,
+            name_starts,
+            phrase_starts,
+            marks,
+            ..
+        } = t;
+        let sentences = split_sentences(text, &toks, &marks, title_len, abbreviations);
         // Each token belongs to the first sentence that ends after its start.
         let mut ends = sentences[..sentences.len() - 1].iter().map(|s| s.1);
-        let mut end = ends.next();
+        let mut end = ends.next().unwrap_or(usize::MAX);
         let mut s = 0;
-        for t in &mut tokens {
-            while end.is_some_and(|e| t.start >= e) {
+        for t in &mut toks {
+            while t.start >= end {
                 s += 1;
-                end = ends.next();
+                end = ends.next().unwrap_or(usize::MAX);
             }
             t.sentence = s;
         }
-        let tok_text = tokens.iter().map(|t| &text[t.start..t.end]).collect();
         Doc {
             text,
-            lower: text.to_ascii_lowercase(),
-            tokens,
+            lower,
+            tokens: toks,
             tok_text,
             sentences,
             title_end: title_len,
-            words: Vec::new(),
-            name_starts: Vec::new(),
-            phrase_starts: Vec::new(),
-            word_starts,
+            words: infos,
+            name_starts,
+            phrase_starts,
+            word_starts: starts,
             wide: wide_chars(text),
         }
     }
 
     pub(crate) fn tok(&self, i: usize) -> &'a str {
         self.tok_text[i]
-    }
-
-    /// Looks every word token up once in the rule word lists and the
-    /// general sentiment lexicon, and notes every token's shape. Also picks
-    /// the word starts to search for names and for phrases: a token that is
-    /// one run of letters and digits is searched only when it is the first
-    /// run of a name (or, lower-cased, of a phrase); any other word start is
-    /// always searched (see [`Matcher::find`](super::gazetteer::Matcher::find)).
-    pub(crate) fn set_flags(&mut self, words: &WordTable) {
-        let starts = &self.word_starts[..];
-        let (text, lower) = (self.text.as_bytes(), self.lower.as_bytes());
-        let mut infos = Vec::with_capacity(self.tokens.len());
-        let mut name_starts = Vec::with_capacity(starts.len());
-        let mut phrase_starts = Vec::with_capacity(starts.len());
-        let mut ws = 0;
-        for (t, &w) in self.tokens.iter().zip(&self.tok_text) {
-            let (s, e) = (t.start, t.end);
-            let mut info = WordInfo::default();
-            if t.kind != TokKind::Punct {
-                let head = WordTable::head(text, s, e);
-                info = words.lookup(head, &text[s..e]);
-                if t.kind == TokKind::Number {
-                    info.flags &= flag::NAME_RUN | flag::PHRASE_RUN;
-                    info.general = 0.0;
-                }
-                // Phrases and dates ignore case: a word with upper-case
-                // letters asks again in lower case.
-                let lower_head = WordTable::head(lower, s, e);
-                if lower_head != head || (e - s > 8 && text[s + 8..e] != lower[s + 8..e]) {
-                    let again = words.lookup(lower_head, &lower[s..e]).flags;
-                    info.flags = (info.flags & !flag::CASELESS) | (again & flag::CASELESS);
-                }
-            }
-            info.flags |= shape(w, t.kind);
-            infos.push(info);
-            // The word starts inside this token: one (a token of one run)
-            // or several, or none (punctuation).
-            if ws < starts.len() && (starts[ws] as usize) < e {
-                let first = ws;
-                ws += 1;
-                while ws < starts.len() && (starts[ws] as usize) < e {
-                    ws += 1;
-                }
-                if ws == first + 1 && t.kind != TokKind::Punct {
-                    if info.flags & flag::NAME_RUN != 0 {
-                        name_starts.push(starts[first]);
-                    }
-                    if info.flags & flag::PHRASE_RUN != 0 {
-                        phrase_starts.push(starts[first]);
-                    }
-                } else {
-                    name_starts.extend_from_slice(&starts[first..ws]);
-                    phrase_starts.extend_from_slice(&starts[first..ws]);
-                }
-            }
-        }
-        self.words = infos;
-        self.name_starts = name_starts;
-        self.phrase_starts = phrase_starts;
     }
 
     /// True when token `i` has one of the `flag` bits in `bits`.
@@ -331,112 +290,201 @@ fn char_at(text: &str, i: usize) -> Option<char> {
     }
 }
 
-/// The tokens of `text`, the byte offsets where words start (a letter or
-/// digit that does not follow one), and for each token the offset of the
-/// last line break before it since the previous token (`u32::MAX`: none),
-/// collected on one pass: every word start opens a word or number token,
-/// or follows a separator inside one ("Okonjo-Iweala", "15.6", the "s" of
-/// "’s").
-fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>, Vec<u32>) {
-    let bytes = text.as_bytes();
-    let n = bytes.len();
-    let mut out = Vec::with_capacity(n / 5);
-    let mut starts = Vec::with_capacity(n / 5);
-    let mut newlines = Vec::with_capacity(n / 5);
-    let mut newline = u32::MAX;
-    let mut k = 0;
-    let mut token = |start: usize, end: usize, kind: TokKind, newline: &mut u32| {
-        out.push(Token {
+/// No line break before a token.
+const NO_BREAK: u32 = u32::MAX;
+
+/// One pass over the text that makes the tokens and everything noted per
+/// token: its text, its word-table entry and shape, the word starts (a
+/// letter or digit that does not follow one: every one opens a word or
+/// number token, or follows a separator inside one, "Okonjo-Iweala",
+/// "15.6", the "s" of "’s"), the word starts worth a name or phrase walk,
+/// and the tokens where a sentence may end.
+struct Tokenizer<'a, 'x> {
+    text: &'a str,
+    lower: &'x [u8],
+    words: &'x WordTable,
+    title_len: usize,
+    tokens: Vec<Token>,
+    tok_text: Vec<&'a str>,
+    infos: Vec<WordInfo>,
+    starts: Vec<u32>,
+    /// The word starts where a name or a phrase may start: all the word
+    /// starts of a token made of several runs of letters and digits, and a
+    /// token of one run only when it is the first run of a name (or,
+    /// lower-cased, of a phrase), see [`Matcher::find`](super::gazetteer::Matcher::find).
+    name_starts: Vec<u32>,
+    phrase_starts: Vec<u32>,
+    /// `(token, offset of the last line break before it or NO_BREAK)` for
+    /// the tokens `split_sentences` looks at: after a line break, a `.`,
+    /// `!` or `?`, and the first token of the body.
+    marks: Vec<(u32, u32)>,
+    /// The last line break since the previous token.
+    newline: u32,
+    body_seen: bool,
+}
+
+impl<'a, 'x> Tokenizer<'a, 'x> {
+    fn new(text: &'a str, lower: &'x [u8], words: &'x WordTable, title_len: usize) -> Self {
+        let n = text.len() / 5;
+        Tokenizer {
+            text,
+            lower,
+            words,
+            title_len,
+            tokens: Vec::with_capacity(n),
+            tok_text: Vec::with_capacity(n),
+            infos: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n),
+            name_starts: Vec::with_capacity(n),
+            phrase_starts: Vec::with_capacity(n),
+            marks: Vec::new(),
+            newline: NO_BREAK,
+            body_seen: title_len == 0,
+        }
+    }
+
+    fn run(&mut self) {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut k = 0;
+        while k < n {
+            let start = k;
+            let first = self.starts.len();
+            let b = bytes[k];
+            let class = CLASS[usize::from(b)];
+            if class == SPACE {
+                if b == b'\n' {
+                    self.newline = k as u32;
+                }
+                k += 1;
+            } else if class == DIGIT {
+                self.starts.push(k as u32);
+                let mut j = k + 1;
+                while j < n {
+                    let d = bytes[j];
+                    if d.is_ascii_digit() {
+                        j += 1;
+                    } else if matches!(d, b'.' | b',')
+                        && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+                    {
+                        self.starts.push((j + 1) as u32);
+                        j += 2;
+                    } else {
+                        break;
+                    }
+                }
+                // "90-day", "23XI", "M5": digits glued to letters form a word.
+                let next = char_at(text, j);
+                let glued = next.is_some_and(is_word_char)
+                    || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
+                if glued {
+                    k = scan_word(text, j, &mut self.starts);
+                    self.emit(start, k, TokKind::Word, first);
+                } else {
+                    k = j;
+                    self.emit(start, k, TokKind::Number, first);
+                }
+            } else if class == LETTER {
+                self.starts.push(k as u32);
+                k = scan_word(text, k, &mut self.starts);
+                self.emit(start, k, TokKind::Word, first);
+            } else if b < 0x80 {
+                if b == b'\''
+                    && bytes.get(k + 1) == Some(&b's')
+                    && !char_at(text, k + 2).is_some_and(is_word_char)
+                {
+                    // Possessive "'s" is its own token.
+                    self.starts.push((k + 1) as u32);
+                    k += 2;
+                } else {
+                    k += 1;
+                }
+                self.emit(start, k, TokKind::Punct, first);
+            } else {
+                let c = char_at(text, k).expect("a char starts here");
+                let len = c.len_utf8();
+                if c.is_whitespace() {
+                    k += len;
+                } else if is_word_char(c) {
+                    self.starts.push(k as u32);
+                    k = scan_word(text, k, &mut self.starts);
+                    self.emit(start, k, TokKind::Word, first);
+                } else if is_apostrophe(c)
+                    && bytes.get(k + len) == Some(&b's')
+                    && !char_at(text, k + len + 1).is_some_and(is_word_char)
+                {
+                    self.starts.push((k + len) as u32);
+                    k += len + 1;
+                    self.emit(start, k, TokKind::Punct, first);
+                } else {
+                    k += len;
+                    self.emit(start, k, TokKind::Punct, first);
+                }
+            }
+        }
+    }
+
+    /// Records the token `start..end`, whose word starts are
+    /// `self.starts[first..]`.
+    #[inline]
+    fn emit(&mut self, start: usize, end: usize, kind: TokKind, first: usize) {
+        let bytes = self.text.as_bytes();
+        let w = &self.text[start..end];
+        let mut info = WordInfo::default();
+        if kind != TokKind::Punct {
+            let head = WordTable::head(bytes, start, end);
+            info = self.words.lookup(head, &bytes[start..end]);
+            if kind == TokKind::Number {
+                info.flags &= flag::NAME_RUN | flag::PHRASE_RUN;
+                info.general = 0.0;
+            }
+            // Phrases and dates ignore case: a word with upper-case letters
+            // asks again in lower case.
+            let lower = self.lower;
+            let lower_head = WordTable::head(lower, start, end);
+            if lower_head != head
+                || (end - start > 8 && bytes[start + 8..end] != lower[start + 8..end])
+            {
+                let again = self.words.lookup(lower_head, &lower[start..end]).flags;
+                info.flags = (info.flags & !flag::CASELESS) | (again & flag::CASELESS);
+            }
+        }
+        info.flags |= shape(w, kind);
+        let inside = &self.starts[first..];
+        if inside.len() == 1 && kind != TokKind::Punct {
+            if info.flags & flag::NAME_RUN != 0 {
+                self.name_starts.push(inside[0]);
+            }
+            if info.flags & flag::PHRASE_RUN != 0 {
+                self.phrase_starts.push(inside[0]);
+            }
+        } else {
+            self.name_starts.extend_from_slice(inside);
+            self.phrase_starts.extend_from_slice(inside);
+        }
+        let i = self.tokens.len() as u32;
+        let body_start = !self.body_seen && start >= self.title_len;
+        let stop = end == start + 1 && matches!(bytes[start], b'.' | b'!' | b'?');
+        if self.newline != NO_BREAK || stop || body_start {
+            self.body_seen |= body_start;
+            self.marks.push((i, self.newline));
+            self.newline = NO_BREAK;
+        }
+        self.tokens.push(Token {
             start,
             end,
             kind,
             sentence: 0,
         });
-        newlines.push(std::mem::replace(newline, u32::MAX));
-    };
-    while k < n {
-        let start = k;
-        let b = bytes[k];
-        let class = CLASS[usize::from(b)];
-        if class == SPACE {
-            if b == b'\n' {
-                newline = k as u32;
-            }
-            k += 1;
-        } else if class == DIGIT {
-            starts.push(k as u32);
-            let mut j = k + 1;
-            while j < n {
-                let d = bytes[j];
-                if d.is_ascii_digit() {
-                    j += 1;
-                } else if matches!(d, b'.' | b',')
-                    && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
-                {
-                    starts.push((j + 1) as u32);
-                    j += 2;
-                } else {
-                    break;
-                }
-            }
-            // "90-day", "23XI", "M5": digits glued to letters form a word.
-            let next = char_at(text, j);
-            let glued = next.is_some_and(is_word_char)
-                || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
-            if glued {
-                let e = scan_word(text, j, &mut starts);
-                token(start, e, TokKind::Word, &mut newline);
-                k = e;
-            } else {
-                token(start, j, TokKind::Number, &mut newline);
-                k = j;
-            }
-        } else if class == LETTER {
-            starts.push(k as u32);
-            let e = scan_word(text, k, &mut starts);
-            token(start, e, TokKind::Word, &mut newline);
-            k = e;
-        } else if b < 0x80 {
-            if b == b'\''
-                && bytes.get(k + 1) == Some(&b's')
-                && !char_at(text, k + 2).is_some_and(is_word_char)
-            {
-                // Possessive "'s" is its own token.
-                starts.push((k + 1) as u32);
-                token(start, k + 2, TokKind::Punct, &mut newline);
-                k += 2;
-            } else {
-                token(start, k + 1, TokKind::Punct, &mut newline);
-                k += 1;
-            }
-        } else {
-            let c = char_at(text, k).expect("a char starts here");
-            let len = c.len_utf8();
-            if c.is_whitespace() {
-                k += len;
-            } else if is_word_char(c) {
-                starts.push(k as u32);
-                let e = scan_word(text, k, &mut starts);
-                token(start, e, TokKind::Word, &mut newline);
-                k = e;
-            } else if is_apostrophe(c)
-                && bytes.get(k + len) == Some(&b's')
-                && !char_at(text, k + len + 1).is_some_and(is_word_char)
-            {
-                starts.push((k + len) as u32);
-                token(start, k + len + 1, TokKind::Punct, &mut newline);
-                k += len + 1;
-            } else {
-                token(start, k + len, TokKind::Punct, &mut newline);
-                k += len;
-            }
-        }
+        self.tok_text.push(w);
+        self.infos.push(info);
     }
-    (out, starts, newlines)
 }
 
 /// End (byte offset) of the word starting at byte `k`; the word starts
 /// after its inner hyphens and apostrophes go to `starts`.
+#[inline]
 fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     let bytes = text.as_bytes();
     let mut j = k;
@@ -480,10 +528,13 @@ fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     j
 }
 
+/// The sentences of `text`: a headline, each line, and each run ended by
+/// `.`, `!` or `?` before a capitalised word (not after an abbreviation).
+/// Only the `marks` tokens can end one (see [`Tokenizer::marks`]).
 fn split_sentences(
     text: &str,
     tokens: &[Token],
-    newlines: &[u32],
+    marks: &[(u32, u32)],
     title_len: usize,
     abbreviations: &WordSet,
 ) -> Vec<(usize, usize)> {
@@ -496,14 +547,16 @@ fn split_sentences(
         }
         *start = end;
     };
-    for (i, t) in tokens.iter().enumerate() {
+    for &(i, newline) in marks {
+        let i = i as usize;
+        let t = tokens[i];
         if title_len > 0 && start < title_len && t.start >= title_len {
             push(&mut out, &mut start, title_len);
         }
         // A line break ends a sentence (one after the sentence's start, in
         // the space before this token).
-        let nl = newlines[i] as usize;
-        if newlines[i] != u32::MAX && nl >= start {
+        let nl = newline as usize;
+        if newline != NO_BREAK && nl >= start {
             if text[start..nl].trim().is_empty() {
                 start = nl;
             } else {
@@ -606,7 +659,8 @@ mod tests {
             "1.5.6 99,x 7- -8 ’s's 's'' l'é ﬁn",
             "",
         ] {
-            assert_eq!(tokenize(t).1, word_starts_by_scan(t), "{t:?}");
+            let d = Doc::new(t, 0, &abbr(), &WordTable::default());
+            assert_eq!(d.word_starts, word_starts_by_scan(t), "{t:?}");
         }
     }
 
@@ -620,7 +674,7 @@ mod tests {
     #[test]
     fn abbreviations_and_initials_do_not_end_sentences() {
         let t = "Sen. Tim Ruiz met U.S. officials. D. John Sauer argued. Then it ended.";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let s: Vec<&str> = d.sentences.iter().map(|&(a, b)| t[a..b].trim()).collect();
         assert_eq!(
             s,
@@ -635,7 +689,7 @@ mod tests {
     #[test]
     fn headline_and_paragraphs_are_their_own_sentences() {
         let t = "Tariffs rise\n\nFirst line\nSecond line.";
-        let d = Doc::new(t, 12, &abbr());
+        let d = Doc::new(t, 12, &abbr(), &WordTable::default());
         assert_eq!(d.sentences.len(), 3);
         assert!(d.in_title(3) && !d.in_title(15));
     }
@@ -643,7 +697,7 @@ mod tests {
     #[test]
     fn possessives_numbers_and_hyphenated_words_tokenize_sensibly() {
         let t = "China’s 15.6% duty on 90-day Okonjo-Iweala O'Brien's";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let toks: Vec<&str> = (0..d.tokens.len()).map(|i| d.tok(i)).collect();
         assert_eq!(
             toks,
@@ -665,7 +719,7 @@ mod tests {
     #[test]
     fn char_offsets_count_scalars_not_bytes() {
         let t = "Šefčovič met Li";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let li = t.find("Li").unwrap();
         assert_eq!(d.char_offset(li), 13);
         assert!(d.word_starts.contains(&(li as u32)));
