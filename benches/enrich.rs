@@ -2,13 +2,21 @@
 //! ≤ 50 µs on one core), plus the one-off cost of loading the data and
 //! building the automatons (target: < 1 s).
 //!
+//! The article is 2,890 characters of headline and body (3,028 bytes as
+//! JSON); it is parsed once, outside the measured loop.
+//!
 //! `cargo bench --bench enrich`
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tradewire::article::Article;
 use tradewire::enrich::Enricher;
 
-/// A made-up wire story of about 3 KB that exercises every detector:
+/// The allocator the `tradewire` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A made-up wire story of about 3 KB (2,890 characters of text) that
+/// exercises every detector:
 /// gazetteer names, titled and appositive people, organisations, tariff
 /// rates with direction, a deadline and plenty of tone words.
 const ARTICLE: &str = r#"{

@@ -436,6 +436,254 @@ pub struct EnricherInfo {
     pub duration_us: u64,
 }
 
+impl EnrichedRecord {
+    /// Appends the record as one line of compact JSON: byte for byte what
+    /// `serde_json::to_writer` writes (fields in declaration order, the
+    /// same escapes and number formats), without serde's per-field calls.
+    /// `tradewire enrich` writes records this way.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = JsonObject::new(out);
+        o.str("schema", &self.schema);
+        o.str("id", &self.id);
+        o.opt_str("source", self.source.as_deref());
+        o.opt_str("url", self.url.as_deref());
+        o.opt_str("title", self.title.as_deref());
+        o.opt_str("published_at", self.published_at.as_deref());
+        o.str("language", &self.language);
+        o.key("trade_policy");
+        let mut p = JsonObject::new(o.out);
+        p.raw(
+            "relevant",
+            if self.trade_policy.relevant {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        p.float("score", self.trade_policy.score);
+        p.key("topics");
+        json_array(p.out, &self.trade_policy.topics, |out, t| json_str(out, t));
+        p.end();
+        o.key("sentiment");
+        let mut s = JsonObject::new(o.out);
+        s.str("label", self.sentiment.label.as_str());
+        s.float("score", self.sentiment.score);
+        s.float("positive", self.sentiment.positive);
+        s.float("negative", self.sentiment.negative);
+        s.end();
+        o.key("entities");
+        json_array(o.out, &self.entities, |out, e| {
+            let mut o = JsonObject::new(out);
+            o.str("id", &e.id);
+            o.str("kind", e.kind.as_str());
+            o.str("name", &e.name);
+            if let Some(role) = &e.role {
+                o.str("role", role);
+            }
+            if let Some(country) = &e.country {
+                o.str("country", country);
+            }
+            o.int("count", u64::from(e.count));
+            o.key("mentions");
+            json_array(o.out, &e.mentions, |out, m| {
+                let mut o = JsonObject::new(out);
+                o.int("start", m.start as u64);
+                o.int("end", m.end as u64);
+                o.str("text", &m.text);
+                o.end();
+            });
+            if let Some(x) = e.sentiment {
+                o.float("sentiment", x);
+            }
+            o.end();
+        });
+        o.key("tariff_measures");
+        json_array(o.out, &self.tariff_measures, |out, t| {
+            let mut o = JsonObject::new(out);
+            o.str("imposer", &t.imposer);
+            o.opt_str("target", t.target.as_deref());
+            o.float("rate_percent", t.rate_percent);
+            o.key("goods");
+            json_array(o.out, &t.goods, |out, g| json_str(out, g));
+            o.str("text", &t.text);
+            o.end();
+        });
+        o.key("deadlines");
+        json_array(o.out, &self.deadlines, |out, d| {
+            let mut o = JsonObject::new(out);
+            o.str("date", &d.date);
+            o.str("text", &d.text);
+            o.end();
+        });
+        o.key("enricher");
+        let mut e = JsonObject::new(o.out);
+        e.str("version", &self.enricher.version);
+        e.int("duration_us", self.enricher.duration_us);
+        e.end();
+        o.end();
+    }
+}
+
+/// A JSON object being written: `{`, then `"key":value` pairs with commas.
+struct JsonObject<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> JsonObject<'o> {
+    #[inline]
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        JsonObject { out, first: true }
+    }
+
+    /// Writes `"key":`; the caller writes the value. Keys are field names,
+    /// which need no escapes.
+    #[inline]
+    fn key(&mut self, key: &str) {
+        debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    #[inline]
+    fn raw(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.out.extend_from_slice(value.as_bytes());
+    }
+
+    #[inline]
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        json_str(self.out, value);
+    }
+
+    #[inline]
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.str(key, v),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    #[inline]
+    fn int(&mut self, key: &str, value: u64) {
+        self.key(key);
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = value;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.out.extend_from_slice(&digits[i..]);
+    }
+
+    /// A float as serde_json writes it: the shortest form that reads back
+    /// the same (zmij, serde_json's own formatter), `null` when not finite.
+    fn float<F: zmij::Float + Into<f64>>(&mut self, key: &str, value: F) {
+        self.key(key);
+        if value.into().is_finite() {
+            let mut buffer = zmij::Buffer::new();
+            self.out
+                .extend_from_slice(buffer.format_finite(value).as_bytes());
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+    }
+
+    #[inline]
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+fn json_array<T>(out: &mut Vec<u8>, items: &[T], mut write: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(b']');
+}
+
+/// Bytes that JSON strings escape, as serde_json writes them: `"`, `\`
+/// and control characters (0 for the rest).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// True when one of the eight bytes of `x` is a control character, `"`
+/// or `\\` (exact: the zero-byte test has no false negatives, and a byte
+/// from 0x80 up is never below 0x20).
+fn any_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |y: u64| y.wrapping_sub(ONES) & !y & HIGH;
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    control | zero_in(x ^ (ONES * u64::from(b'"'))) | zero_in(x ^ (ONES * u64::from(b'\\'))) != 0
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.push(b'"');
+    // Most strings need no escape: skip them eight bytes at a time.
+    let mut clean = 0;
+    while let Some(chunk) = bytes.get(clean..clean + 8) {
+        if any_escape(u64::from_le_bytes(chunk.try_into().expect("8 bytes"))) {
+            break;
+        }
+        clean += 8;
+    }
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
+        let escape = ESCAPE[usize::from(b)];
+        if escape == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[run..i]);
+        run = i + 1;
+        match escape {
+            b'u' => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
+            e => out.extend_from_slice(&[b'\\', e]),
+        }
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,6 +743,148 @@ mod tests {
             a.published_at.unwrap().to_rfc3339(),
             "2025-07-29T07:00:00+00:00"
         );
+    }
+
+    mod json {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            // Quotes, backslashes, every control character, and beyond ASCII.
+            "[a-z \"\\\\\u{0}-\u{1f}\u{7f}é’😀]{0,12}"
+        }
+
+        fn float() -> impl Strategy<Value = f32> {
+            prop_oneof![
+                any::<f32>(),
+                Just(f32::NAN),
+                Just(f32::INFINITY),
+                Just(-0.0),
+                Just(1.0),
+                (-1000i32..1000).prop_map(|x| x as f32 / 1000.0),
+            ]
+        }
+
+        fn entity() -> impl Strategy<Value = Entity> {
+            (
+                text(),
+                prop::sample::select(EntityKind::ALL.to_vec()),
+                text(),
+                prop::option::of(text()),
+                prop::option::of(text()),
+                prop::collection::vec((any::<usize>(), any::<usize>(), text()), 0..3),
+                prop::option::of(float()),
+            )
+                .prop_map(|(id, kind, name, role, country, mentions, sentiment)| {
+                    Entity {
+                        id,
+                        kind,
+                        name,
+                        role,
+                        country,
+                        count: mentions.len() as u32,
+                        mentions: mentions
+                            .into_iter()
+                            .map(|(start, end, text)| Mention { start, end, text })
+                            .collect(),
+                        sentiment,
+                    }
+                })
+        }
+
+        fn record() -> impl Strategy<Value = EnrichedRecord> {
+            let head = (
+                text(),
+                prop::option::of(text()),
+                prop::option::of(text()),
+                prop::option::of(text()),
+                prop::option::of(text()),
+                text(),
+            );
+            let policy = (any::<bool>(), float(), prop::collection::vec(text(), 0..3));
+            let tone = (
+                prop::sample::select(SentimentLabel::ALL.to_vec()),
+                float(),
+                float(),
+                float(),
+            );
+            let measures = prop::collection::vec(
+                (
+                    text(),
+                    prop::option::of(text()),
+                    prop_oneof![any::<f64>(), Just(f64::NAN), Just(30.0), Just(35.3)],
+                    prop::collection::vec(text(), 0..2),
+                    text(),
+                ),
+                0..3,
+            );
+            let rest = (
+                prop::collection::vec(entity(), 0..3),
+                measures,
+                prop::collection::vec((text(), text()), 0..2),
+                any::<u64>(),
+            );
+            (head, policy, tone, rest).prop_map(
+                |(
+                    (id, source, url, title, published_at, language),
+                    (relevant, score, topics),
+                    (label, tone, positive, negative),
+                    (entities, measures, deadlines, duration_us),
+                )| EnrichedRecord {
+                    schema: SCHEMA.to_owned(),
+                    id,
+                    source,
+                    url,
+                    title,
+                    published_at,
+                    language,
+                    trade_policy: TradePolicy {
+                        relevant,
+                        score,
+                        topics,
+                    },
+                    sentiment: Sentiment {
+                        label,
+                        score: tone,
+                        positive,
+                        negative,
+                    },
+                    entities,
+                    tariff_measures: measures
+                        .into_iter()
+                        .map(
+                            |(imposer, target, rate_percent, goods, text)| TariffMeasure {
+                                imposer,
+                                target,
+                                rate_percent,
+                                goods,
+                                text,
+                            },
+                        )
+                        .collect(),
+                    deadlines: deadlines
+                        .into_iter()
+                        .map(|(date, text)| Deadline { date, text })
+                        .collect(),
+                    enricher: EnricherInfo {
+                        version: "tradewire-enrich/0".to_owned(),
+                        duration_us,
+                    },
+                },
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn write_json_writes_what_serde_json_writes(r in record()) {
+                let mut fast = Vec::new();
+                r.write_json(&mut fast);
+                prop_assert_eq!(
+                    String::from_utf8(fast).unwrap(),
+                    serde_json::to_string(&r).unwrap()
+                );
+            }
+        }
     }
 
     #[test]

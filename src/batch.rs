@@ -29,6 +29,8 @@ pub fn run(
     let mut out = io::BufWriter::new(output);
     let mut summary = Summary::default();
     let mut line = Vec::with_capacity(8 * 1024);
+    // One record's JSON, written into a buffer reused for every line.
+    let mut json = Vec::with_capacity(16 * 1024);
     let mut number = 0u64;
     loop {
         line.clear();
@@ -46,8 +48,10 @@ pub fn run(
         });
         match result {
             Ok(record) => {
-                serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
-                out.write_all(b"\n")?;
+                json.clear();
+                record.write_json(&mut json);
+                json.push(b'\n');
+                out.write_all(&json)?;
                 summary.enriched += 1;
             }
             Err(poison) => {

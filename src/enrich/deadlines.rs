@@ -9,7 +9,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use super::text::{Doc, TokKind};
-use super::Model;
+use super::{flag, Model};
 use crate::article::Deadline;
 
 const MONTHS: [&str; 12] = [
@@ -37,6 +37,20 @@ const WEEKDAYS: [&str; 7] = [
     "sunday",
 ];
 
+const ABBREVIATED: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Every word [`month_of`] or the weekday test can accept, in lower case
+/// (the word table marks them with [`flag::DATE_WORD`]).
+pub(crate) fn date_words() -> impl Iterator<Item = &'static str> {
+    MONTHS
+        .into_iter()
+        .chain(ABBREVIATED)
+        .chain(["sept"])
+        .chain(WEEKDAYS)
+}
+
 fn month_of(w: &str) -> Option<u32> {
     if !(3..=10).contains(&w.len())
         || !w.starts_with([
@@ -45,9 +59,6 @@ fn month_of(w: &str) -> Option<u32> {
     {
         return None;
     }
-    const ABBREVIATED: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
     let w = w.trim_end_matches('.');
     MONTHS
         .iter()
@@ -69,10 +80,11 @@ pub(crate) fn extract(doc: &Doc<'_>, m: &Model, published: Option<DateTime<Utc>>
     let mut out: Vec<Deadline> = Vec::new();
     let n = doc.tokens.len();
     for i in 0..n {
-        let w = doc.tok(i);
-        if !w.chars().next().is_some_and(char::is_uppercase) {
+        // Month and weekday names, capitalised.
+        if doc.flags(i) & (flag::CAP | flag::DATE_WORD) != flag::CAP | flag::DATE_WORD {
             continue;
         }
+        let w = doc.tok(i);
         let sentence = doc.tokens[i].sentence;
         let cue_near = |lo: usize, hi: usize| {
             (lo..hi.min(n))

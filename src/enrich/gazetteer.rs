@@ -20,9 +20,15 @@ pub(crate) struct Matcher {
     dfa: DFA,
     /// The anchored start state of `dfa`.
     start: StateID,
+    /// Per byte: can a pattern start with it? (A walk from any other byte
+    /// dies at once.)
+    first_byte: [bool; 256],
     groups: usize,
     /// `pattern * groups + group` -> payload ids (empty: not in the group).
     payloads: Vec<Vec<usize>>,
+    /// The first runs of letters and digits of the patterns ("United" of
+    /// "United States", "u" of "u.s."), lower-cased when case is ignored.
+    first_runs: Vec<String>,
 }
 
 /// A chosen match: byte span and the payload ids of its pattern.
@@ -87,12 +93,34 @@ impl Matcher {
         let start = dfa
             .start_state(Anchored::Yes)
             .map_err(|e| error(e.to_string()))?;
+        let first_byte =
+            std::array::from_fn(|b| !dfa.is_dead(dfa.next_state(Anchored::Yes, start, b as u8)));
+        let mut first_runs: Vec<String> = texts
+            .iter()
+            .map(|t| {
+                let end = t
+                    .char_indices()
+                    .find(|&(_, c)| !c.is_alphanumeric())
+                    .map_or(t.len(), |(i, _)| i);
+                t[..end].to_owned()
+            })
+            .collect();
+        first_runs.sort_unstable();
+        first_runs.dedup();
         Ok(Matcher {
             dfa,
             start,
+            first_byte,
+            first_runs,
             groups,
             payloads,
         })
+    }
+
+    /// The first runs of letters and digits of the patterns (see
+    /// [`Matcher::find`]).
+    pub(crate) fn first_runs(&self) -> &[String] {
+        &self.first_runs
     }
 
     /// Per group: word-bounded, leftmost-longest, non-overlapping matches in
@@ -102,7 +130,16 @@ impl Matcher {
     /// can only start where a word does: the automaton is walked once from
     /// each word start, noting every pattern that ends on the way, and in
     /// each group the longest one that stands alone wins.
-    pub(crate) fn find<'m, const N: usize>(&'m self, doc: &Doc<'_>) -> [Vec<Hit<'m>>; N] {
+    ///
+    /// Only `starts` (a subset of the word starts, in text order) are
+    /// searched: a match also covers the whole run of letters and digits it
+    /// starts with, so a word start whose run is no pattern's first run
+    /// need not be (see [`Doc::name_starts`]).
+    pub(crate) fn find<'m, const N: usize>(
+        &'m self,
+        doc: &Doc<'_>,
+        starts: &[u32],
+    ) -> [Vec<Hit<'m>>; N] {
         assert_eq!(N, self.groups, "one result per group");
         let bytes = doc.text.as_bytes();
         let dfa = &self.dfa;
@@ -111,9 +148,9 @@ impl Matcher {
         let mut pos = [0usize; N];
         // Patterns ending on the current walk: (end, pattern id).
         let mut ends: Vec<(usize, usize)> = Vec::new();
-        for &start in &doc.word_starts {
+        for &start in starts {
             let start = start as usize;
-            if pos.iter().all(|&p| start < p) {
+            if pos.iter().all(|&p| start < p) || !self.first_byte[usize::from(bytes[start])] {
                 continue;
             }
             ends.clear();
@@ -141,8 +178,9 @@ impl Matcher {
                 if start < pos[g] {
                     continue;
                 }
+                // The match starts a word, so only its end can touch one.
                 let chosen = ends.iter().rev().find(|&&(end, pid)| {
-                    !self.payloads[pid * N + g].is_empty() && doc.word_bounded(start, end)
+                    !self.payloads[pid * N + g].is_empty() && ends_word(doc.text, end)
                 });
                 if let Some(&(end, pid)) = chosen {
                     hits.push(Hit {
@@ -158,12 +196,29 @@ impl Matcher {
     }
 }
 
+/// True when no letter or digit follows byte offset `end` of `text`.
+fn ends_word(text: &str, end: usize) -> bool {
+    match text.as_bytes().get(end) {
+        None => true,
+        Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+        Some(_) => !text[end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn doc(t: &str) -> Doc<'_> {
-        Doc::new(t, 0, &crate::enrich::WordSet::default())
+        Doc::new(
+            t,
+            0,
+            &crate::enrich::WordSet::default(),
+            &crate::enrich::WordTable::default(),
+        )
     }
 
     #[test]
@@ -180,7 +235,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("USMCA talks in the South China Sea, not USB or US.");
-        let [found] = m.find(&d);
+        let [found] = m.find(&d, &d.word_starts);
         let hits: Vec<(&str, usize)> = found
             .iter()
             .map(|h| (&d.text[h.start..h.end], h.payloads[0]))
@@ -197,7 +252,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("Trade warnings and a trade warning");
-        let [found] = m.find(&d);
+        let [found] = m.find(&d, &d.word_starts);
         let hits: Vec<usize> = found.iter().map(|h| h.payloads[0]).collect();
         assert_eq!(hits, vec![2, 2, 1]);
     }
@@ -218,7 +273,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("A trade war, then war.");
-        let [a, b] = m.find(&d);
+        let [a, b] = m.find(&d, &d.word_starts);
         let spans = |hits: &[Hit<'_>]| -> Vec<(usize, usize)> {
             hits.iter().map(|h| (h.start, h.end)).collect()
         };

@@ -35,6 +35,7 @@ mod sentiment;
 mod tariffs;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
@@ -85,6 +86,26 @@ pub(crate) struct Model {
     /// into `tables.sentiment`).
     pub(crate) phrases: Matcher,
     pub(crate) lex: Lex,
+    /// Per surface form: [`surface_bit`]s, from the rule lists that name
+    /// surface texts (looked up once here, not per mention).
+    pub(crate) surface_bits: Vec<u8>,
+    /// Per gazetteer entity: [`entity_bit`]s.
+    pub(crate) entity_bits: Vec<u8>,
+}
+
+/// Bits of [`Model::surface_bits`].
+pub(crate) mod surface_bit {
+    /// On the `us-state-homonym` list ("Georgia").
+    pub(crate) const US_STATE_HOMONYM: u8 = 1;
+    /// On the `period-adjective` list ("Georgian").
+    pub(crate) const PERIOD_ADJECTIVE: u8 = 1 << 1;
+}
+
+/// Bits of [`Model::entity_bits`].
+pub(crate) mod entity_bit {
+    /// A bloc on the `agreement-bloc` list (USMCA): reported as the
+    /// trade-agreement instrument.
+    pub(crate) const AGREEMENT: u8 = 1;
 }
 
 /// Group of `Model::phrases` holding the terms.
@@ -146,8 +167,143 @@ impl Hasher for FxHasher {
     }
 }
 
+/// Token text -> [`WordInfo`]: the table every token is looked up in.
+///
+/// Open addressing on the word's first eight bytes (zero-padded) and its
+/// length, so a lookup of a short word is a multiply and one or two
+/// integer compares, with no hashing loop and no string compare.
+pub(crate) struct WordTable {
+    /// Slot count minus one (a power of two minus one).
+    mask: usize,
+    slots: Vec<Slot>,
+    /// Per entry: its bytes after the eighth (empty for short words).
+    tails: Vec<Box<[u8]>>,
+    infos: Vec<WordInfo>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    head: u64,
+    len: u32,
+    /// Index into `tails`/`infos`; [`Slot::EMPTY`] for a free slot.
+    entry: u32,
+}
+
+impl Slot {
+    const EMPTY: u32 = u32::MAX;
+}
+
+/// The first eight bytes of `b` as a zero-padded little-endian word.
+#[inline]
+fn head_word(b: &[u8]) -> u64 {
+    match b.len() {
+        0 => 0,
+        1..=7 => padded_word(b),
+        _ => u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+    }
+}
+
+impl Default for WordTable {
+    /// The empty table.
+    fn default() -> WordTable {
+        WordTable::new(&HashMap::default())
+    }
+}
+
+impl WordTable {
+    fn new(words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>) -> WordTable {
+        let size = (words.len() * 2).next_power_of_two().max(16);
+        let mut table = WordTable {
+            mask: size - 1,
+            slots: vec![
+                Slot {
+                    head: 0,
+                    len: 0,
+                    entry: Slot::EMPTY,
+                };
+                size
+            ],
+            tails: Vec::with_capacity(words.len()),
+            infos: Vec::with_capacity(words.len()),
+        };
+        for (word, &info) in words {
+            let b = word.as_bytes();
+            let head = head_word(b);
+            let mut i = table.slot_of(head, b);
+            while table.slots[i].entry != Slot::EMPTY {
+                i = (i + 1) & table.mask;
+            }
+            table.slots[i] = Slot {
+                head,
+                len: b.len() as u32,
+                entry: table.infos.len() as u32,
+            };
+            table.tails.push(b.get(8..).unwrap_or_default().into());
+            table.infos.push(info);
+        }
+        table
+    }
+
+    /// First slot to probe for a word.
+    #[inline]
+    fn slot_of(&self, head: u64, b: &[u8]) -> usize {
+        let mut h = FxHasher::default();
+        h.add(head ^ ((b.len() as u64) << 59));
+        if let Some(rest) = b.get(8..) {
+            for chunk in rest.chunks(8) {
+                h.add(head_word(chunk));
+            }
+        }
+        // The high bits of a multiplicative hash are the well-mixed ones.
+        (h.finish() >> 40) as usize & self.mask
+    }
+
+    /// The first eight bytes of `text[start..end]`, zero-padded, read in
+    /// one load where the text allows (the key [`WordTable::lookup`] takes).
+    #[inline]
+    pub(crate) fn head(text: &[u8], start: usize, end: usize) -> u64 {
+        match text.get(start..start + 8) {
+            Some(chunk) => {
+                let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                match end - start {
+                    n @ 0..=7 => word & ((1u64 << (8 * n)) - 1),
+                    _ => word,
+                }
+            }
+            None => head_word(&text[start..end]),
+        }
+    }
+
+    /// What the lists say about `word` (nothing: the default).
+    #[cfg(test)]
+    pub(crate) fn get(&self, word: &str) -> WordInfo {
+        let b = word.as_bytes();
+        self.lookup(head_word(b), b)
+    }
+
+    /// What the lists say about the word `b` whose [`WordTable::head`] is
+    /// `head`.
+    #[inline]
+    pub(crate) fn lookup(&self, head: u64, b: &[u8]) -> WordInfo {
+        let mut i = self.slot_of(head, b);
+        loop {
+            let slot = self.slots[i];
+            if slot.entry == Slot::EMPTY {
+                return WordInfo::default();
+            }
+            if slot.head == head && slot.len as usize == b.len() {
+                let e = slot.entry as usize;
+                if b.len() <= 8 || self.tails[e][..] == b[8..] {
+                    return self.infos[e];
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
 /// Bits of [`WordInfo::flags`]: which case-sensitive word lists a token is
-/// on, looked up once per token (see [`Doc::set_flags`]).
+/// on, looked up once per token (see [`Doc::new`]).
 pub(crate) mod flag {
     pub(crate) const PERSON_TITLE: u32 = 1;
     pub(crate) const PERSON_TITLE_LOWER: u32 = 1 << 1;
@@ -163,6 +319,22 @@ pub(crate) mod flag {
     pub(crate) const PERIOD_NOUN: u32 = 1 << 11;
     pub(crate) const GIVEN_NAME: u32 = 1 << 12;
     pub(crate) const NOT_ORG_BEFORE: u32 = 1 << 13;
+    // The token's shape, set for every token (not looked up).
+    /// Its first char is upper-case.
+    pub(crate) const CAP: u32 = 1 << 16;
+    /// Two or more chars, all upper-case letters or digits ("WTO", "G7").
+    pub(crate) const ACRONYM: u32 = 1 << 17;
+    /// A [`TokKind::Word`](super::text::TokKind::Word).
+    pub(crate) const WORD: u32 = 1 << 18;
+    /// The token is the first run of letters and digits of a name
+    /// ([`Model::names`](super::Model::names)) ...
+    pub(crate) const NAME_RUN: u32 = 1 << 19;
+    /// ... or, lower-cased, of a phrase ([`Model::phrases`](super::Model::phrases)).
+    pub(crate) const PHRASE_RUN: u32 = 1 << 20;
+    /// Lower-cased, a month or weekday name (`deadlines`).
+    pub(crate) const DATE_WORD: u32 = 1 << 21;
+    /// The bits looked up on the lower-cased token.
+    pub(crate) const CASELESS: u32 = PHRASE_RUN | DATE_WORD;
 }
 
 /// What the per-token lookup tells about a word.
@@ -177,7 +349,7 @@ pub(crate) struct WordInfo {
 pub(crate) struct Lex {
     /// Token text -> `flag` bits of the lists consulted per token, and the
     /// word's general (VADER) polarity: one lookup per token serves both.
-    pub(crate) words: HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>,
+    pub(crate) words: WordTable,
     pub(crate) name_stopword: WordSet,
     pub(crate) function_word: WordSet,
     pub(crate) abbreviation: WordSet,
@@ -198,7 +370,12 @@ pub(crate) struct Lex {
 }
 
 impl Lex {
-    fn new(rules: &Rules, general: &HashMap<String, f32, BuildHasherDefault<FxHasher>>) -> Lex {
+    fn new(
+        rules: &Rules,
+        general: &HashMap<String, f32, BuildHasherDefault<FxHasher>>,
+        names: &Matcher,
+        phrases: &Matcher,
+    ) -> Lex {
         let set = |kind: &str| -> WordSet { rules.list(kind).iter().cloned().collect() };
         // A multi-word title counts by its last word ("Prime Minister").
         let heads = |kind: &str| -> WordSet {
@@ -252,8 +429,16 @@ impl Lex {
         mark(&set("period-noun"), flag::PERIOD_NOUN);
         mark(&set("given-name"), flag::GIVEN_NAME);
         mark(&set("not-org-before"), flag::NOT_ORG_BEFORE);
+        for w in deadlines::date_words() {
+            words.entry(w.to_owned()).or_default().flags |= flag::DATE_WORD;
+        }
+        for (matcher, bit) in [(names, flag::NAME_RUN), (phrases, flag::PHRASE_RUN)] {
+            for run in matcher.first_runs() {
+                words.entry(run.clone()).or_default().flags |= bit;
+            }
+        }
         Lex {
-            words,
+            words: WordTable::new(&words),
             name_stopword: set("name-stopword"),
             function_word,
             abbreviation: set("abbreviation"),
@@ -283,15 +468,17 @@ impl Lex {
 }
 
 /// An entity as the detectors build it, before mentions are attached.
+/// Gazetteer entities borrow their strings from the model; only entities
+/// found by rule own theirs.
 #[derive(Debug, Clone)]
-pub(crate) struct Draft {
-    pub(crate) id: String,
+pub(crate) struct Draft<'m> {
+    pub(crate) id: Cow<'m, str>,
     pub(crate) kind: EntityKind,
-    pub(crate) name: String,
-    pub(crate) role: Option<String>,
-    pub(crate) country: Option<String>,
+    pub(crate) name: Cow<'m, str>,
+    pub(crate) role: Option<Cow<'m, str>>,
+    pub(crate) country: Option<Cow<'m, str>>,
     /// For a capital: the country its name stands for ("Beijing said").
-    pub(crate) capital_of: Option<String>,
+    pub(crate) capital_of: Option<&'m str>,
 }
 
 /// One mention: byte span and the entity (index into `Entities::drafts`).
@@ -304,17 +491,17 @@ pub(crate) struct Found {
 
 /// The entities of one article.
 #[derive(Debug, Default)]
-pub(crate) struct Entities {
-    pub(crate) drafts: Vec<Draft>,
-    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+pub(crate) struct Entities<'m> {
+    pub(crate) drafts: Vec<Draft<'m>>,
+    index: HashMap<Cow<'m, str>, usize, BuildHasherDefault<FxHasher>>,
     pub(crate) mentions: Vec<Found>,
     /// Spans of named agreements (USMCA...), reported as trade-agreement.
     pub(crate) agreements: Vec<(usize, usize)>,
 }
 
-impl Entities {
+impl<'m> Entities<'m> {
     /// Room for about `n` entities without rehashing the id index.
-    pub(crate) fn with_capacity(n: usize) -> Entities {
+    pub(crate) fn with_capacity(n: usize) -> Entities<'m> {
         Entities {
             index: HashMap::with_capacity_and_hasher(n, Default::default()),
             ..Entities::default()
@@ -323,8 +510,8 @@ impl Entities {
 
     /// Adds (or finds) an entity by id; a later draft fills a missing role
     /// or country.
-    pub(crate) fn add(&mut self, draft: Draft) -> usize {
-        if let Some(&i) = self.index.get(&draft.id) {
+    pub(crate) fn add(&mut self, draft: Draft<'m>) -> usize {
+        if let Some(&i) = self.index.get(&*draft.id) {
             let d = &mut self.drafts[i];
             if d.role.is_none() {
                 d.role = draft.role;
@@ -340,7 +527,7 @@ impl Entities {
     }
 
     /// Like [`Entities::add`], but builds the draft only for a new id.
-    pub(crate) fn add_with(&mut self, id: &str, make: impl FnOnce() -> Draft) -> usize {
+    pub(crate) fn add_with(&mut self, id: &str, make: impl FnOnce() -> Draft<'m>) -> usize {
         match self.index.get(id) {
             Some(&i) => i,
             None => self.add(make()),
@@ -399,7 +586,31 @@ impl Enricher {
             };
             automaton_error(file, e)
         })?;
-        let lex = Lex::new(&tables.rules, &tables.general);
+        let lex = Lex::new(&tables.rules, &tables.general, &names, &phrases);
+        let surface_bits = tables
+            .surfaces
+            .iter()
+            .map(|s| {
+                let on = |list: &WordSet, bit: u8| if list.contains(&s.text) { bit } else { 0 };
+                on(&lex.us_state_homonym, surface_bit::US_STATE_HOMONYM)
+                    | on(&lex.period_adjective, surface_bit::PERIOD_ADJECTIVE)
+            })
+            .collect();
+        let entity_bits = tables
+            .entities
+            .iter()
+            .map(|d| {
+                let agreement = d.kind == EntityKind::Bloc
+                    && lex
+                        .agreement_bloc
+                        .contains(d.id.trim_start_matches("bloc:"));
+                if agreement {
+                    entity_bit::AGREEMENT
+                } else {
+                    0
+                }
+            })
+            .collect();
         Ok(Enricher {
             version: format!("tradewire-enrich/{}", env!("CARGO_PKG_VERSION")),
             model: Model {
@@ -407,6 +618,8 @@ impl Enricher {
                 names,
                 phrases,
                 lex,
+                surface_bits,
+                entity_bits,
             },
             build_time: started.elapsed(),
         })
@@ -432,10 +645,9 @@ impl Enricher {
             (Some(t), None) if !t.is_empty() => t.len(),
             _ => 0,
         };
-        let mut doc = Doc::new(&text, title_len, &m.lex.abbreviation);
-        doc.set_flags(&m.lex.words);
+        let doc = Doc::new(&text, title_len, &m.lex.abbreviation, &m.lex.words);
         let mut ents = names::detect(&doc, m);
-        let [term_hits, sentiment_hits] = m.phrases.find(&doc);
+        let [term_hits, sentiment_hits] = m.phrases.find(&doc, &doc.phrase_starts);
         let terms = relevance::scan(&doc, m, term_hits);
         let judged = relevance::judge(&doc, &terms, &ents);
         if judged.relevant {
@@ -478,7 +690,7 @@ impl Enricher {
 
 /// Output entities in order of first mention, with char offsets and the
 /// mean tone of the sentences that mention them.
-fn build_entities(doc: &Doc<'_>, ents: Entities, per_sentence: &[f32]) -> Vec<Entity> {
+fn build_entities(doc: &Doc<'_>, ents: Entities<'_>, per_sentence: &[f32]) -> Vec<Entity> {
     // Mentions grouped by entity, each group in text order, once each.
     let mut mentions = ents.mentions;
     mentions.sort_by_key(|f| (f.ent, f.start, f.end));
@@ -518,11 +730,11 @@ fn build_entities(doc: &Doc<'_>, ents: Entities, per_sentence: &[f32]) -> Vec<En
         out.push((
             found[0].start,
             Entity {
-                id: d.id,
+                id: d.id.into_owned(),
                 kind: d.kind,
-                name: d.name,
-                role: d.role,
-                country: d.country,
+                name: d.name.into_owned(),
+                role: d.role.map(Cow::into_owned),
+                country: d.country.map(Cow::into_owned),
                 count: mentions.len() as u32,
                 mentions,
                 sentiment,

@@ -17,36 +17,39 @@
 //!    Georgian manor house, china the porcelain and turkey the bird;
 //! 6. back-references: a bare surname after the full name ("Li stated").
 
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::borrow::Cow;
 
 use super::data::{EntityDef, Form};
 use super::text::{Doc, TokKind};
-use super::{flag, Draft, Entities, FxHasher, Model};
+use super::{entity_bit, flag, surface_bit, Draft, Entities, Model};
 use crate::article::EntityKind;
 
 /// A gazetteer match still in play.
 #[derive(Debug, Clone)]
-struct GazHit {
+struct GazHit<'m> {
     start: usize,
     end: usize,
     /// Non-contextual surface's entity, if any.
     entity: Option<usize>,
     form: Form,
+    /// One of the surfaces matched (they all have the matched text).
+    surface: usize,
     /// Surface indices of a contextual form (one per country's body).
-    contextual: Vec<usize>,
+    contextual: &'m [usize],
     keep: bool,
 }
 
 /// A person or organisation found by rule.
 #[derive(Debug, Clone)]
-struct Marked {
+struct Marked<'a> {
     start: usize,
     end: usize,
-    draft: Draft,
+    draft: Draft<'a>,
 }
 
-pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
+/// Entities of the text of `doc`; their strings borrow from the text and
+/// the model.
+pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
     let mut gaz = gazetteer_hits(doc, m);
     let tok_hit = token_hits(doc, &gaz);
     let mut marked: Vec<Marked> = Vec::new();
@@ -92,11 +95,7 @@ pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
     for g in gaz.iter().filter(|g| g.keep) {
         if let Some(e) = g.entity {
             let def = &m.tables.entities[e];
-            if def.kind == EntityKind::Bloc
-                && m.lex
-                    .agreement_bloc
-                    .contains(def.id.trim_start_matches("bloc:"))
-            {
+            if m.entity_bits[e] & entity_bit::AGREEMENT != 0 {
                 out.agreements.push((g.start, g.end));
                 continue;
             }
@@ -122,18 +121,19 @@ pub(crate) fn detect(doc: &Doc<'_>, m: &Model) -> Entities {
     out
 }
 
-/// Indices of the gazetteer hits on the tokens of `start..end`.
-fn hits_within(doc: &Doc<'_>, tok_hit: &[Option<usize>], start: usize, end: usize) -> Vec<usize> {
-    let mut out: Vec<usize> = doc
-        .tokens_in(start, end)
-        .filter_map(|t| tok_hit[t])
-        .collect();
-    out.dedup();
-    out
+/// Indices of the gazetteer hits on the tokens of `start..end` (a hit on
+/// several tokens comes once per token).
+fn hits_within<'t>(
+    doc: &Doc<'_>,
+    tok_hit: &'t [Option<usize>],
+    start: usize,
+    end: usize,
+) -> impl Iterator<Item = usize> + 't {
+    tok_hit[doc.tokens_in(start, end)].iter().flatten().copied()
 }
 
 /// For each token: is it inside one of `spans`?
-fn claimed_tokens(doc: &Doc<'_>, spans: &[Marked]) -> Vec<bool> {
+fn claimed_tokens(doc: &Doc<'_>, spans: &[Marked<'_>]) -> Vec<bool> {
     let mut out = vec![false; doc.tokens.len()];
     for s in spans {
         for flag in &mut out[doc.tokens_in(s.start, s.end)] {
@@ -147,19 +147,19 @@ fn overlaps(a0: usize, a1: usize, b0: usize, b1: usize) -> bool {
     a0 < b1 && b0 < a1
 }
 
-pub(crate) fn draft_of(def: &EntityDef) -> Draft {
+pub(crate) fn draft_of(def: &EntityDef) -> Draft<'_> {
     Draft {
-        id: def.id.clone(),
+        id: Cow::Borrowed(&def.id),
         kind: def.kind,
-        name: def.name.clone(),
-        role: def.role.clone(),
-        country: def.country.clone(),
-        capital_of: def.capital_of.clone(),
+        name: Cow::Borrowed(&def.name),
+        role: def.role.as_deref().map(Cow::Borrowed),
+        country: def.country.as_deref().map(Cow::Borrowed),
+        capital_of: def.capital_of.as_deref(),
     }
 }
 
-fn gazetteer_hits(doc: &Doc<'_>, m: &Model) -> Vec<GazHit> {
-    let [hits] = m.names.find(doc);
+fn gazetteer_hits<'m>(doc: &Doc<'_>, m: &'m Model) -> Vec<GazHit<'m>> {
+    let [hits] = m.names.find(doc, &doc.name_starts);
     let mut prev_end = None;
     hits.into_iter()
         .filter(|h| {
@@ -183,11 +183,8 @@ fn gazetteer_hits(doc: &Doc<'_>, m: &Model) -> Vec<GazHit> {
                 end: h.end,
                 entity: fixed.map(|s| surfaces[s].entity),
                 form: fixed.map_or(Form::Contextual, |s| surfaces[s].form),
-                contextual: if fixed.is_none() {
-                    h.payloads.to_vec()
-                } else {
-                    Vec::new()
-                },
+                surface: h.payloads[0],
+                contextual: if fixed.is_none() { h.payloads } else { &[] },
                 keep: fixed.is_some(),
             }
         })
@@ -253,20 +250,28 @@ fn other_given_name_before(
         && prev.sentence == doc.tokens[t].sentence
         && prev.end + 1 == start
         && doc.text.as_bytes()[prev.end] == b' '
-        && is_cap(w)
+        && doc.has(p, flag::CAP)
         && w.chars().nth(1).is_some()
-        && !is_acronym(w)
+        && !doc.has(p, flag::ACRONYM)
         && !doc.has(p, not_a_name)
         && !own(w)
         && !named(p)
 }
 
-/// For each token, the gazetteer hit covering it.
-fn token_hits(doc: &Doc<'_>, gaz: &[GazHit]) -> Vec<Option<usize>> {
-    let mut out = vec![None; doc.tokens.len()];
+/// For each token, the gazetteer hit covering it (the later one when two
+/// share a glued token).
+fn token_hits(doc: &Doc<'_>, gaz: &[GazHit<'_>]) -> Vec<Option<usize>> {
+    let n = doc.tokens.len();
+    let mut out = vec![None; n];
+    // Hits come in text order: the first token of each is found by walking
+    // forward, not by searching.
+    let mut first = 0;
     for (gi, g) in gaz.iter().enumerate() {
-        let mut t = doc.token_at(g.start);
-        while t < doc.tokens.len() && doc.tokens[t].start < g.end {
+        while first < n && doc.tokens[first].end <= g.start {
+            first += 1;
+        }
+        let mut t = first;
+        while t < n && doc.tokens[t].start < g.end {
             out[t] = Some(gi);
             t += 1;
         }
@@ -281,7 +286,7 @@ fn is_cap(s: &str) -> bool {
     }
 }
 
-fn kind_of(m: &Model, g: &GazHit) -> Option<EntityKind> {
+fn kind_of(m: &Model, g: &GazHit<'_>) -> Option<EntityKind> {
     g.entity.map(|e| m.tables.entities[e].kind)
 }
 
@@ -294,8 +299,9 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
     let mut words = 0;
     while j < n && doc.tokens[j].sentence == sentence && words < 4 {
         let t = doc.tok(j);
-        let is_word = doc.tokens[j].kind == TokKind::Word;
-        if is_word && is_cap(t) && !doc.has(j, flag::NAME_STOPWORD) && !is_acronym(t) {
+        if doc.flags(j) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
+            == flag::WORD | flag::CAP
+        {
             words += 1;
             j += 1;
             // An initial: "D. John Sauer".
@@ -311,7 +317,7 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
         let particle = words > 0
             && doc.has(j, flag::NAME_PARTICLE)
             && j + 1 < n
-            && is_cap(doc.tok(j + 1))
+            && doc.has(j + 1, flag::CAP)
             && doc.tokens[j + 1].kind == TokKind::Word;
         if particle {
             j += 1;
@@ -375,27 +381,32 @@ fn fold_letter(c: char) -> &'static str {
 
 /// The country of the first country/bloc match inside `start..end`, or of a
 /// possessive country right before it ("Mexico's Economy Secretary").
-fn country_in(m: &Model, gaz: &[GazHit], start: usize, end: usize) -> Option<String> {
+fn country_in<'m>(
+    m: &'m Model,
+    gaz: &[GazHit<'_>],
+    start: usize,
+    end: usize,
+) -> Option<Cow<'m, str>> {
     gaz.iter()
         .filter(|g| g.start >= start && g.end <= end)
         .filter_map(|g| g.entity)
         .map(|e| &m.tables.entities[e])
         .find(|d| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
-        .map(|d| d.id.clone())
+        .map(|d| Cow::Borrowed(d.id.as_str()))
 }
 
-fn person_draft(
-    doc: &Doc<'_>,
+fn person_draft<'a>(
+    doc: &Doc<'a>,
     start: usize,
     end: usize,
-    role: Option<String>,
-    country: Option<String>,
-) -> Draft {
-    let name = doc.text[start..end].to_owned();
+    role: Option<Cow<'a, str>>,
+    country: Option<Cow<'a, str>>,
+) -> Draft<'a> {
+    let name = &doc.text[start..end];
     Draft {
-        id: format!("person:{}", slug(&name)),
+        id: Cow::Owned(format!("person:{}", slug(name))),
         kind: EntityKind::Person,
-        name,
+        name: Cow::Borrowed(name),
         role,
         country,
         capital_of: None,
@@ -407,12 +418,12 @@ fn role_start(
     doc: &Doc<'_>,
     m: &Model,
     tok_hit: &[Option<usize>],
-    gaz: &[GazHit],
-    people: &[Marked],
+    gaz: &[GazHit<'_>],
+    people: &[Marked<'_>],
     head: usize,
 ) -> usize {
     let sentence = doc.tokens[head].sentence;
-    let lower_head = !is_cap(doc.tok(head));
+    let lower_head = !doc.has(head, flag::CAP);
     let mut s = head;
     let mut lower_words = 0;
     while s > 0 && doc.tokens[s - 1].sentence == sentence {
@@ -443,10 +454,10 @@ fn role_start(
             p > 0 && tok_hit[p - 1].is_some()
         } else if doc.tokens[p].kind != TokKind::Word {
             t == "-" && adjacent
-        } else if is_cap(t) {
+        } else if doc.has(p, flag::CAP) {
             !doc.has(p, flag::FUNCTION_WORD)
         } else if matches!(t, "and" | "of" | "for") {
-            p > 0 && is_cap(doc.tok(p - 1)) && s < doc.tokens.len() && is_cap(doc.tok(s))
+            p > 0 && doc.has(p - 1, flag::CAP) && s < doc.tokens.len() && doc.has(s, flag::CAP)
         } else if lower_head && lower_words < 3 && !doc.has(p, flag::FUNCTION_WORD_LOWER) {
             lower_words += 1;
             true
@@ -464,18 +475,17 @@ fn role_start(
     doc.tokens[s].start
 }
 
-fn people_by_title(
-    doc: &Doc<'_>,
-    m: &Model,
-    gaz: &[GazHit],
+fn people_by_title<'a>(
+    doc: &Doc<'a>,
+    m: &'a Model,
+    gaz: &[GazHit<'_>],
     tok_hit: &[Option<usize>],
-    out: &mut Vec<Marked>,
+    out: &mut Vec<Marked<'a>>,
 ) {
     let n = doc.tokens.len();
     let mut i = 1;
     while i < n {
-        let first = doc.tok(i);
-        if !is_cap(first) || doc.tokens[i].kind != TokKind::Word {
+        if doc.flags(i) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
             i += 1;
             continue;
         }
@@ -484,7 +494,6 @@ fn people_by_title(
         if doc.tok(h) == "." && h > 0 {
             h -= 1;
         }
-        let head = doc.tok(h);
         let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
             && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
         // "Secretary of State Jane Roe".
@@ -492,7 +501,7 @@ fn people_by_title(
             && h >= 2
             && doc.tok(h - 1) == "of"
             && doc.has(h - 2, flag::PERSON_TITLE)
-            && is_cap(head);
+            && doc.has(h, flag::CAP);
         if !(is_head || of_head) {
             i += 1;
             continue;
@@ -514,14 +523,14 @@ fn people_by_title(
         } else {
             doc.tokens[h].end
         };
-        let role = doc.text[rs..re].trim().to_owned();
+        let role = doc.text[rs..re].trim();
         let country = country_in(m, gaz, rs, re);
         let mut push = |a: usize, b: usize| {
             let (s, e) = (doc.tokens[a].start, doc.tokens[b - 1].end);
             out.push(Marked {
                 start: s,
                 end: e,
-                draft: person_draft(doc, s, e, Some(role.clone()), country.clone()),
+                draft: person_draft(doc, s, e, Some(Cow::Borrowed(role)), country.clone()),
             });
         };
         push(i, end);
@@ -539,19 +548,20 @@ fn people_by_title(
     }
 }
 
-fn people_by_appositive(
-    doc: &Doc<'_>,
-    m: &Model,
-    gaz: &[GazHit],
+fn people_by_appositive<'a>(
+    doc: &Doc<'a>,
+    m: &'a Model,
+    gaz: &[GazHit<'_>],
     tok_hit: &[Option<usize>],
-    out: &mut Vec<Marked>,
+    out: &mut Vec<Marked<'a>>,
 ) {
     let claimed = claimed_tokens(doc, out);
     let n = doc.tokens.len();
     let mut i = 0;
     while i < n {
-        let starts_run = is_cap(doc.tok(i))
-            && (i == 0 || !(is_cap(doc.tok(i - 1)) && doc.tokens[i - 1].kind == TokKind::Word));
+        let cap_word = flag::CAP | flag::WORD;
+        let starts_run =
+            doc.has(i, flag::CAP) && (i == 0 || doc.flags(i - 1) & cap_word != cap_word);
         let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
             i += 1;
             continue;
@@ -606,7 +616,7 @@ fn people_by_appositive(
                     doc,
                     s,
                     e,
-                    Some(doc.text[rs..re].to_owned()),
+                    Some(Cow::Borrowed(&doc.text[rs..re])),
                     country_in(m, gaz, rs, re),
                 ),
             });
@@ -616,7 +626,12 @@ fn people_by_appositive(
 }
 
 /// "Michael Jordan", "Ann Chad": a given name right before a country form.
-fn people_by_given_name(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Vec<Marked>) {
+fn people_by_given_name<'a>(
+    doc: &Doc<'a>,
+    m: &Model,
+    gaz: &[GazHit<'_>],
+    out: &mut Vec<Marked<'a>>,
+) {
     let claimed = claimed_tokens(doc, out);
     for g in gaz
         .iter()
@@ -638,11 +653,11 @@ fn people_by_given_name(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Vec<
     }
 }
 
-fn org_draft(name: &str) -> Draft {
+fn org_draft(name: &str) -> Draft<'_> {
     Draft {
-        id: format!("org:{}", slug(name)),
+        id: Cow::Owned(format!("org:{}", slug(name))),
         kind: EntityKind::Organization,
-        name: name.to_owned(),
+        name: Cow::Borrowed(name),
         role: None,
         country: None,
         capital_of: None,
@@ -651,20 +666,18 @@ fn org_draft(name: &str) -> Draft {
 
 /// "Ridgeway Partners", "National Weather Service", "Court of Arbitration
 /// for Sport", "Ames & Norton".
-fn orgs_by_head(
-    doc: &Doc<'_>,
+fn orgs_by_head<'a>(
+    doc: &Doc<'a>,
     m: &Model,
-    gaz: &[GazHit],
+    gaz: &[GazHit<'_>],
     tok_hit: &[Option<usize>],
-    people: &[Marked],
-    out: &mut Vec<Marked>,
+    people: &[Marked<'_>],
+    out: &mut Vec<Marked<'a>>,
 ) {
     let person_tok = claimed_tokens(doc, people);
     let n = doc.tokens.len();
     let cap_word = |j: usize| {
-        doc.tokens[j].kind == TokKind::Word
-            && is_cap(doc.tok(j))
-            && !doc.has(j, flag::FUNCTION_WORD)
+        doc.flags(j) & (flag::WORD | flag::CAP | flag::FUNCTION_WORD) == flag::WORD | flag::CAP
     };
     let mut i = 0;
     while i < n {
@@ -775,12 +788,14 @@ fn orgs_by_head(
 /// is computed on demand.
 fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
     let (s0, s1) = doc.sentences[doc.tokens[t].sentence];
-    let (upper, letters) = doc.text.as_bytes()[s0..s1]
-        .iter()
-        .filter(|c| c.is_ascii_alphabetic())
-        .fold((0usize, 0usize), |(u, l), c| {
-            (u + usize::from(c.is_ascii_uppercase()), l + 1)
-        });
+    let (mut upper, mut letters) = (0usize, 0usize);
+    for &c in &doc.text.as_bytes()[s0..s1] {
+        // ASCII letters, whatever their case, are `a..=z` with bit 5 set.
+        if (c | 0x20).is_ascii_lowercase() {
+            letters += 1;
+            upper += usize::from(c & 0x20 == 0);
+        }
+    }
     if letters >= 8 && upper * 10 >= letters * 7 {
         return true;
     }
@@ -810,7 +825,11 @@ fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
         || (end + 1 < doc.tokens.len() && matches!(doc.tok(end + 1), "(" | "-" | "—" | "–"))
 }
 
-fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: &mut Vec<Marked>) {
+fn orgs_by_acronym_and_introducer<'a>(
+    doc: &Doc<'a>,
+    taken: &[(usize, usize)],
+    out: &mut Vec<Marked<'a>>,
+) {
     let n = doc.tokens.len();
     // Tokens already inside a name.
     let mut busy = vec![false; n];
@@ -821,58 +840,64 @@ fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: 
             t += 1;
         }
     }
-    let initials: Vec<(String, usize)> = out
-        .iter()
-        .enumerate()
-        .map(|(k, o)| {
-            let ini: String = o
-                .draft
-                .name
-                .split(|c: char| c.is_whitespace() || c == '-')
-                .filter(|w| is_cap(w))
-                .filter_map(|w| w.chars().next())
-                .collect();
-            (ini, k)
-        })
-        .collect();
-    let mut singles: HashSet<String> = HashSet::new();
-    let mut found: Vec<Marked> = Vec::new();
-    for (t, (tok, &taken)) in doc.tokens.iter().zip(&busy).enumerate() {
-        let w = doc.tok(t);
-        if tok.kind != TokKind::Word || taken {
+    // The initials of the organisations found so far, made at the first
+    // acronym.
+    let mut initials: Option<Vec<(String, usize)>> = None;
+    let mut singles: Vec<&str> = Vec::new();
+    let mut found: Vec<Marked<'a>> = Vec::new();
+    for (t, &taken) in busy.iter().enumerate() {
+        if taken || !doc.has(t, flag::WORD) {
             continue;
         }
-        let acronym = (3..=6).contains(&w.len())
+        let w = doc.tok(t);
+        let acronym = doc.has(t, flag::CAP)
+            && (3..=6).contains(&w.len())
             && w.as_bytes()[0].is_ascii_uppercase()
             && w.bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && !doc.has(t, flag::ACRONYM_STOPWORD);
         if acronym && !is_loud(doc, t) {
+            let initials = initials.get_or_insert_with(|| {
+                out.iter()
+                    .enumerate()
+                    .map(|(k, o)| {
+                        let ini: String = o
+                            .draft
+                            .name
+                            .split(|c: char| c.is_whitespace() || c == '-')
+                            .filter(|w| is_cap(w))
+                            .filter_map(|w| w.chars().next())
+                            .collect();
+                        (ini, k)
+                    })
+                    .collect()
+            });
             let draft = match initials.iter().find(|(ini, _)| ini == w) {
                 Some(&(_, k)) => out[k].draft.clone(),
                 None => org_draft_acronym(w),
             };
             found.push(Marked {
-                start: tok.start,
-                end: tok.end,
+                start: doc.tokens[t].start,
+                end: doc.tokens[t].end,
                 draft,
             });
             continue;
         }
         // "the regulator Ofcom".
         let introduced = t > 0
-            && is_cap(w)
+            && doc.has(t, flag::CAP)
             && doc.has(t - 1, flag::ORG_INTRODUCER)
             && !doc.has(t, flag::NAME_STOPWORD)
-            && !(t + 1 < n && is_cap(doc.tok(t + 1)) && doc.tokens[t + 1].kind == TokKind::Word);
-        if introduced {
-            singles.insert(w.to_owned());
+            && !(t + 1 < n
+                && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD);
+        if introduced && !singles.contains(&w) {
+            singles.push(w);
         }
     }
     if !singles.is_empty() {
         for (t, (tok, &taken)) in doc.tokens.iter().zip(&busy).enumerate() {
             let w = doc.tok(t);
-            if singles.contains(w) && !taken {
+            if singles.contains(&w) && !taken {
                 found.push(Marked {
                     start: tok.start,
                     end: tok.end,
@@ -884,11 +909,11 @@ fn orgs_by_acronym_and_introducer(doc: &Doc<'_>, taken: &[(usize, usize)], out: 
     out.extend(found);
 }
 
-fn org_draft_acronym(w: &str) -> Draft {
+fn org_draft_acronym(w: &str) -> Draft<'_> {
     Draft {
-        id: format!("org:{}", w.to_ascii_lowercase()),
+        id: Cow::Owned(format!("org:{}", w.to_ascii_lowercase())),
         kind: EntityKind::Organization,
-        name: w.to_owned(),
+        name: Cow::Borrowed(w),
         role: None,
         country: None,
         capital_of: None,
@@ -899,7 +924,7 @@ fn org_draft_acronym(w: &str) -> Draft {
 /// "Treasury Secretary", "U.S. Treasury Secretary", "Treasury yields": a
 /// one-word office alias used as a modifier of a title or of a market noun,
 /// not naming the office.
-fn is_title_modifier(doc: &Doc<'_>, g: &GazHit) -> bool {
+fn is_title_modifier(doc: &Doc<'_>, g: &GazHit<'_>) -> bool {
     // One word, possibly after a country abbreviation ("U.S. Treasury").
     let text = &doc.text[g.start..g.end];
     let mut words = text.split(' ').rev();
@@ -919,9 +944,9 @@ fn is_title_modifier(doc: &Doc<'_>, g: &GazHit) -> bool {
 fn other_countrys(
     doc: &Doc<'_>,
     m: &Model,
-    gaz: &[GazHit],
+    gaz: &[GazHit<'_>],
     tok_hit: &[Option<usize>],
-    g: &GazHit,
+    g: &GazHit<'_>,
     org_country: Option<&str>,
 ) -> bool {
     let Some(org_country) = org_country else {
@@ -947,13 +972,14 @@ fn other_countrys(
     adjacent && p.keep && country.is_some_and(|d| d.id != org_country)
 }
 
-fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
+fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
     let ents = &m.tables.entities;
     // US-state context: us-context words and places in the US (only
     // counted when a US-state homonym occurs at all).
+    let bits = |g: &GazHit<'_>| m.surface_bits[g.surface];
     let homonym = gaz
         .iter()
-        .any(|g| g.keep && m.lex.us_state_homonym.contains(&doc.text[g.start..g.end]));
+        .any(|g| g.keep && bits(g) & surface_bit::US_STATE_HOMONYM != 0);
     let us_state_context = homonym && {
         let us_words = (0..doc.tokens.len())
             .filter(|&i| doc.has(i, flag::US_CONTEXT))
@@ -968,10 +994,11 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
             .count();
         us_words + us_places >= 2
     };
-    let mut homograph_cache: HashMap<&str, bool> = HashMap::new();
-    // Per country: are all its mentions at a sentence start or in the
-    // headline? (Computed once per country, not once per mention.)
-    let mut initial_only: HashMap<usize, bool> = HashMap::new();
+    // Per surface: does its lower-case form occur? Per country: are all its
+    // mentions at a sentence start or in the headline? (Each computed once;
+    // an article names few countries.)
+    let mut homograph_cache: Vec<(&str, bool)> = Vec::new();
+    let mut initial_only: Vec<(usize, bool)> = Vec::new();
     for gi in 0..gaz.len() {
         let g = &gaz[gi];
         let Some(e) = g.entity else { continue };
@@ -983,18 +1010,18 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
         let t = doc.token_at(g.start);
         let mut drop = false;
         // "LET US TALK": a short all-caps form in a shouted line.
-        if is_acronym(surface) && surface.len() <= 3 && !doc.sentence_initial(t) && is_loud(doc, t)
+        if surface.len() <= 3 && is_acronym(surface) && !doc.sentence_initial(t) && is_loud(doc, t)
         {
             drop = true;
         }
         if def.kind == EntityKind::Country {
             // Georgia the US state.
-            if m.lex.us_state_homonym.contains(surface) && us_state_context {
+            if bits(g) & surface_bit::US_STATE_HOMONYM != 0 && us_state_context {
                 drop = true;
             }
             // "a Georgian manor house".
             let after = doc.token_at(g.end);
-            if m.lex.period_adjective.contains(surface)
+            if bits(g) & surface_bit::PERIOD_ADJECTIVE != 0
                 && after < doc.tokens.len()
                 && doc.has(after, flag::PERIOD_NOUN)
             {
@@ -1003,18 +1030,29 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
             // china the porcelain, turkey the bird: the lower-case word occurs
             // and every capitalised use opens a sentence or the headline.
             if g.form == Form::Name && !surface.contains(' ') {
-                let all_initial = *initial_only.entry(e).or_insert_with(|| {
-                    gaz.iter()
-                        .filter(|h| h.entity == Some(e) && h.keep)
-                        .all(|h| {
-                            let k = doc.token_at(h.start);
-                            doc.sentence_initial(k) || doc.in_title(h.start)
-                        })
-                });
+                let all_initial = match initial_only.iter().find(|x| x.0 == e) {
+                    Some(&(_, v)) => v,
+                    None => {
+                        let v = gaz
+                            .iter()
+                            .filter(|h| h.entity == Some(e) && h.keep)
+                            .all(|h| {
+                                let k = doc.token_at(h.start);
+                                doc.sentence_initial(k) || doc.in_title(h.start)
+                            });
+                        initial_only.push((e, v));
+                        v
+                    }
+                };
                 let common = all_initial
-                    && *homograph_cache
-                        .entry(surface)
-                        .or_insert_with(|| has_word(doc.text, &surface.to_lowercase()));
+                    && match homograph_cache.iter().find(|x| x.0 == surface) {
+                        Some(&(_, v)) => v,
+                        None => {
+                            let v = has_word(doc, &surface.to_lowercase());
+                            homograph_cache.push((surface, v));
+                            v
+                        }
+                    };
                 if common {
                     for h in gaz
                         .iter_mut()
@@ -1032,8 +1070,21 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit]) {
     }
 }
 
-/// True when `word` (lower case) occurs word-bounded in `text`.
-fn has_word(text: &str, word: &str) -> bool {
+/// True when `word` (lower case) occurs word-bounded in the text.
+fn has_word(doc: &Doc<'_>, word: &str) -> bool {
+    let text = doc.text;
+    // A word of letters and digits can only occur where a word starts.
+    if word.chars().all(char::is_alphanumeric) {
+        let bytes = text.as_bytes();
+        return doc.word_starts.iter().any(|&i| {
+            let i = i as usize;
+            bytes[i..].starts_with(word.as_bytes())
+                && !text[i + word.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        });
+    }
     text.match_indices(word).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + word.len()..].chars().next();
@@ -1043,7 +1094,7 @@ fn has_word(text: &str, word: &str) -> bool {
 
 /// "China's Commerce Ministry", "the central bank" in a Brazil story: the
 /// country tied to a generic organisation name.
-fn resolve_contextual(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Entities) {
+fn resolve_contextual<'a>(doc: &Doc<'_>, m: &'a Model, gaz: &[GazHit<'_>], out: &mut Entities<'a>) {
     let ents = &m.tables.entities;
     // Country mentions (names and demonyms) in text order.
     let parties: Vec<(usize, usize, &str)> = gaz
@@ -1086,39 +1137,37 @@ fn resolve_contextual(doc: &Doc<'_>, m: &Model, gaz: &[GazHit], out: &mut Entiti
 
 /// A bare surname after the person was named in full: "Li stated",
 /// "Jordan, who co-owns ...". Wins over a country of the same spelling.
-fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
-    let mut by_surname: HashMap<String, Option<usize>, BuildHasherDefault<FxHasher>> =
-        HashMap::default();
+fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
+    // Surname -> the one person it stands for (None: more than one). An
+    // article names few people, so a list is the cheapest map.
+    let mut by_surname: Vec<(&str, Option<usize>)> = Vec::new();
     for (k, d) in out.drafts.iter().enumerate() {
         if d.kind != EntityKind::Person {
             continue;
         }
-        let words: Vec<&str> = d.name.split_whitespace().filter(|w| is_cap(w)).collect();
+        let mut words = d.name.split_whitespace().filter(|w| is_cap(w));
+        let Some(first) = words.next() else { continue };
+        let (last, count) = words.fold((first, 1), |(_, n), w| (w, n + 1));
         let surname_first = d
             .country
             .as_deref()
             .and_then(|c| c.strip_prefix("country:"))
             .is_some_and(|c| m.lex.surname_first.contains(c));
-        let surname = if surname_first {
-            words.first()
-        } else {
-            words.last()
-        };
-        let Some(surname) = surname else { continue };
-        if words.len() < 2
-            || m.lex.name_stopword.contains(*surname)
-            || m.lex.function_word.contains(*surname)
+        let surname = if surname_first { first } else { last };
+        if count < 2
+            || m.lex.name_stopword.contains(surname)
+            || m.lex.function_word.contains(surname)
         {
             continue;
         }
-        by_surname
-            .entry((*surname).to_owned())
-            .and_modify(|v| {
+        match by_surname.iter_mut().find(|(s, _)| *s == surname) {
+            Some((_, v)) => {
                 if *v != Some(k) {
                     *v = None
                 }
-            })
-            .or_insert(Some(k));
+            }
+            None => by_surname.push((surname, Some(k))),
+        }
     }
     if by_surname.is_empty() {
         return;
@@ -1134,10 +1183,11 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
     let mut added = Vec::new();
     let mut replaced = Vec::new();
     for (t, tok) in doc.tokens.iter().enumerate() {
-        if tok.kind != TokKind::Word || !is_cap(doc.tok(t)) {
+        if doc.flags(t) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
             continue;
         }
-        let Some(&Some(k)) = by_surname.get(doc.tok(t)) else {
+        let w = doc.tok(t);
+        let Some(&(_, Some(k))) = by_surname.iter().find(|(s, _)| *s == w) else {
             continue;
         };
         // Only after the first full mention (a headline may use the surname
@@ -1147,8 +1197,7 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities) {
             continue;
         }
         let next_cap = t + 1 < doc.tokens.len()
-            && doc.tokens[t + 1].kind == TokKind::Word
-            && is_cap(doc.tok(t + 1))
+            && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
             && doc.tokens[t + 1].start == tok.end + 1;
         if next_cap {
             continue;

@@ -6,6 +6,7 @@
 //! phrases ("standard variable tariff", "trade deadline") win the
 //! leftmost-longest match, so the trade word inside them never counts.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -65,7 +66,7 @@ fn proper_noun(doc: &Doc<'_>, start: usize, end: usize) -> bool {
     t < doc.tokens.len() && !doc.sentence_initial(t)
 }
 
-pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities) -> Judgement {
+pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> Judgement {
     let mut seen: HashMap<&str, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
     let mut evidence = 0.0f32;
     let mut topic_counts: HashMap<&str, f32, BuildHasherDefault<FxHasher>> = HashMap::default();
@@ -82,14 +83,17 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities) -> Ju
             }
         }
     }
-    let parties = ents
-        .mentions
-        .iter()
-        .map(|f| &ents.drafts[f.ent])
-        .filter(|d| matches!(d.kind, EntityKind::Country | EntityKind::Bloc))
-        .map(|d| d.id.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
+    // Distinct countries and blocs mentioned (one draft per id).
+    let mut named = vec![false; ents.drafts.len()];
+    for f in &ents.mentions {
+        if matches!(
+            ents.drafts[f.ent].kind,
+            EntityKind::Country | EntityKind::Bloc
+        ) {
+            named[f.ent] = true;
+        }
+    }
+    let parties = named.iter().filter(|&&n| n).count();
     // Trade policy is between governments: two or more parties help a little.
     if evidence > 0.0 {
         evidence += 0.5 * parties.min(4) as f32;
@@ -122,7 +126,7 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities) -> Ju
 
 /// Instruments and commodities named in a trade-relevant article, and the
 /// named agreements (USMCA...) as the trade-agreement instrument.
-pub(crate) fn add_trade_entities(terms: &[TermHit<'_>], ents: &mut Entities) {
+pub(crate) fn add_trade_entities<'m>(terms: &[TermHit<'m>], ents: &mut Entities<'m>) {
     for t in terms.iter().filter(|t| !t.info.trap) {
         for (id, kind) in [
             (&t.info.instrument, EntityKind::Instrument),
@@ -141,12 +145,12 @@ pub(crate) fn add_trade_entities(terms: &[TermHit<'_>], ents: &mut Entities) {
     }
 }
 
-fn vocabulary_draft(id: &str, kind: EntityKind) -> Draft {
+fn vocabulary_draft(id: &str, kind: EntityKind) -> Draft<'_> {
     let name = id.split(':').nth(1).unwrap_or(id).replace('-', " ");
     Draft {
-        id: id.to_owned(),
+        id: Cow::Borrowed(id),
         kind,
-        name,
+        name: Cow::Owned(name),
         role: None,
         country: None,
         capital_of: None,

@@ -51,12 +51,12 @@ struct Rate {
 pub(crate) fn extract(
     doc: &Doc<'_>,
     m: &Model,
-    ents: &Entities,
+    ents: &Entities<'_>,
     terms: &[TermHit<'_>],
 ) -> Vec<TariffMeasure> {
     let parties = parties(doc, ents);
     let mut rates = Vec::new();
-    for i in 0..doc.tokens.len() {
+    for i in rate_candidates(doc) {
         let Some((value, end_tok)) = rate_at(doc, i) else {
             continue;
         };
@@ -113,15 +113,15 @@ pub(crate) fn extract(
     out
 }
 
-fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities) -> Vec<Party<'e>> {
+fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
     let mut out: Vec<Party> = ents
         .mentions
         .iter()
         .filter_map(|f| {
             let d = &ents.drafts[f.ent];
             let id = match d.kind {
-                EntityKind::Country | EntityKind::Bloc => Some(d.id.as_str()),
-                EntityKind::Location => d.capital_of.as_deref(),
+                EntityKind::Country | EntityKind::Bloc => Some(&*d.id),
+                EntityKind::Location => d.capital_of,
                 EntityKind::Person | EntityKind::Organization => d.country.as_deref(),
                 _ => None,
             }?;
@@ -186,17 +186,35 @@ fn word_number(w: &str) -> Option<f64> {
     Some(total)
 }
 
+/// Is token `j` a percent unit ("%", "percent", the "per" of "per cent")?
+fn is_unit(doc: &Doc<'_>, j: usize) -> bool {
+    matches!(doc.lower.as_bytes()[doc.tokens[j].start], b'%' | b'p')
+        && matches!(doc.lower_tok(j), "%" | "percent" | "per")
+}
+
+/// The tokens a percentage may start at, in order: one or two before a
+/// unit.
+fn rate_candidates(doc: &Doc<'_>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for j in (1..doc.tokens.len()).filter(|&j| is_unit(doc, j)) {
+        for i in [j.saturating_sub(2), j - 1] {
+            if out.last().is_none_or(|&last| i > last) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
 /// A percentage starting at token `i`: its value and the index of its last
 /// token ("%", "percent" or "cent").
 fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
     let tok = doc.tokens[i];
     // Cheap test first: a unit follows ("%", "percent", "per cent",
     // possibly after "hundred").
-    let unit_near = [i + 1, i + 2].iter().any(|&j| {
-        j < doc.tokens.len()
-            && matches!(doc.lower.as_bytes()[doc.tokens[j].start], b'%' | b'p')
-            && matches!(doc.lower_tok(j), "%" | "percent" | "per")
-    });
+    let unit_near = [i + 1, i + 2]
+        .iter()
+        .any(|&j| j < doc.tokens.len() && is_unit(doc, j));
     if !unit_near {
         return None;
     }

@@ -377,6 +377,58 @@ fn fx_hash_of_a_str_is_the_zero_padded_word_hash() {
     }
 }
 
+#[test]
+fn the_word_table_finds_exactly_its_words() {
+    let keys = [
+        "a",
+        "tariff",
+        "tariffs",
+        "abcdefgh",
+        "abcdefghi",
+        "abcdefghij",
+        "Šefčovič",
+        "counter-tariffs",
+        "counter-tariffz",
+        "x\0",
+        "",
+    ];
+    let map: HashMap<String, WordInfo, BuildHasherDefault<FxHasher>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let info = WordInfo {
+                flags: 1 << i,
+                general: i as f32,
+            };
+            (k.to_string(), info)
+        })
+        .collect();
+    let table = WordTable::new(&map);
+    let probes = keys.iter().copied().chain([
+        "x",
+        "tarif",
+        "tariffss",
+        "abcdefg",
+        "abcdefghk",
+        "abcdefghijk",
+        "Šefčovi",
+        "A",
+    ]);
+    for w in probes {
+        let want = map.get(w).map_or(0, |i| i.flags);
+        assert_eq!(table.get(w).flags, want, "{w:?}");
+        // The same word at the end of a text, where no 8-byte load fits.
+        let text = format!("xx {w}");
+        let (s, e) = (3, text.len());
+        let head = WordTable::head(text.as_bytes(), s, e);
+        assert_eq!(
+            table.lookup(head, &text.as_bytes()[s..e]).flags,
+            want,
+            "{w:?}"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ organisations
 
 #[test]

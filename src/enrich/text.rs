@@ -1,7 +1,7 @@
 //! The analysed text broken into tokens and sentences, with the byte-to-char
 //! map that mention offsets need (the contract counts Unicode scalars).
 
-use super::{WordInfo, WordSet};
+use super::{flag, WordInfo, WordSet, WordTable};
 
 /// What a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +41,14 @@ pub(crate) struct Doc<'a> {
     /// Byte offsets where a word starts: a letter or digit that does not
     /// follow one. Gazetteer patterns are searched only there.
     pub(crate) word_starts: Vec<u32>,
-    /// Char index of every byte that starts a char (others are unused);
-    /// empty for ASCII text, where the two are the same.
-    char_at: Vec<u32>,
+    /// The word starts where a name or a phrase may start (see
+    /// [`Tokenizer::name_starts`]).
+    pub(crate) name_starts: Vec<u32>,
+    pub(crate) phrase_starts: Vec<u32>,
+    /// For each char outside ASCII, in text order: the byte offset where it
+    /// ends and how many bytes more than chars the text has up to there
+    /// (empty for ASCII text, where bytes and chars are the same).
+    wide: Vec<(u32, u32)>,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -54,38 +59,84 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '’'
 }
 
+/// What an ASCII byte is to the tokenizer (bytes from 0x80 on are handled
+/// as chars).
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+
+/// [`SPACE`], [`DIGIT`] or [`LETTER`] for every byte (0 for other ASCII and
+/// for bytes of multi-byte chars): `char::is_whitespace` and
+/// `char::is_alphanumeric` restricted to ASCII.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            SPACE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+fn is_ascii_alnum(b: u8) -> bool {
+    CLASS[usize::from(b)] & (DIGIT | LETTER) != 0
+}
+
 impl<'a> Doc<'a> {
-    pub(crate) fn new(text: &'a str, title_len: usize, abbreviations: &WordSet) -> Doc<'a> {
-        let mut char_at = Vec::new();
-        if !text.is_ascii() {
-            char_at = vec![0u32; text.len() + 1];
-            let mut n = 0u32;
-            for (i, _) in text.char_indices() {
-                char_at[i] = n;
-                n += 1;
-            }
-            char_at[text.len()] = n;
-        }
-        let (mut tokens, word_starts) = tokenize(text);
-        let sentences = split_sentences(text, &tokens, title_len, abbreviations);
+    /// Tokenises `text` (whose first `title_len` bytes are the headline),
+    /// looks every token up in `words` and splits the sentences.
+    pub(crate) fn new(
+        text: &'a str,
+        title_len: usize,
+        abbreviations: &WordSet,
+        words: &WordTable,
+    ) -> Doc<'a> {
+        let lower = text.to_ascii_lowercase();
+        let mut t = Tokenizer::new(text, lower.as_bytes(), words, title_len);
+        t.run();
+        let Tokenizer {
+            tokens: mut toks,
+            tok_text,
+            infos,
+            starts,
+            name_starts,
+            phrase_starts,
+            marks,
+            ..
+        } = t;
+        let sentences = split_sentences(text, &toks, &marks, title_len, abbreviations);
+        // Each token belongs to the first sentence that ends after its start.
+        let mut ends = sentences[..sentences.len() - 1].iter().map(|s| s.1);
+        let mut end = ends.next().unwrap_or(usize::MAX);
         let mut s = 0;
-        for t in &mut tokens {
-            while s + 1 < sentences.len() && t.start >= sentences[s].1 {
+        for t in &mut toks {
+            while t.start >= end {
                 s += 1;
+                end = ends.next().unwrap_or(usize::MAX);
             }
             t.sentence = s;
         }
-        let tok_text = tokens.iter().map(|t| &text[t.start..t.end]).collect();
         Doc {
             text,
-            lower: text.to_ascii_lowercase(),
-            tokens,
+            lower,
+            tokens: toks,
             tok_text,
             sentences,
             title_end: title_len,
-            words: Vec::new(),
-            word_starts,
-            char_at,
+            words: infos,
+            name_starts,
+            phrase_starts,
+            word_starts: starts,
+            wide: wide_chars(text),
         }
     }
 
@@ -93,26 +144,14 @@ impl<'a> Doc<'a> {
         self.tok_text[i]
     }
 
-    /// Looks every word token up once in the rule word lists and the
-    /// general sentiment lexicon.
-    pub(crate) fn set_flags<S: std::hash::BuildHasher>(
-        &mut self,
-        words: &std::collections::HashMap<String, WordInfo, S>,
-    ) {
-        self.words = (0..self.tokens.len())
-            .map(|i| {
-                if self.tokens[i].kind == TokKind::Word {
-                    words.get(self.tok(i)).copied().unwrap_or_default()
-                } else {
-                    WordInfo::default()
-                }
-            })
-            .collect();
-    }
-
-    /// True when token `i` is on one of the word lists in `bits`.
+    /// True when token `i` has one of the `flag` bits in `bits`.
     pub(crate) fn has(&self, i: usize, bits: u32) -> bool {
         self.words.get(i).is_some_and(|w| w.flags & bits != 0)
+    }
+
+    /// All `flag` bits of token `i` (0 out of range).
+    pub(crate) fn flags(&self, i: usize) -> u32 {
+        self.words.get(i).map_or(0, |w| w.flags)
     }
 
     /// The general (VADER) polarity of token `i` as written (0 if none).
@@ -128,10 +167,10 @@ impl<'a> Doc<'a> {
 
     /// The char offset of a byte offset that lies on a char boundary.
     pub(crate) fn char_offset(&self, byte: usize) -> usize {
-        if self.char_at.is_empty() {
-            byte
-        } else {
-            self.char_at[byte] as usize
+        let before = self.wide.partition_point(|&(end, _)| end as usize <= byte);
+        match before {
+            0 => byte,
+            k => byte - self.wide[k - 1].1 as usize,
         }
     }
 
@@ -151,13 +190,6 @@ impl<'a> Doc<'a> {
         self.sentences
             .partition_point(|s| s.1 <= byte)
             .min(self.sentences.len().saturating_sub(1))
-    }
-
-    /// True when `start..end` stands alone: no letter or digit touches it.
-    pub(crate) fn word_bounded(&self, start: usize, end: usize) -> bool {
-        let before = self.text[..start].chars().next_back();
-        let after = self.text[end..].chars().next();
-        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
     }
 
     /// True when the token at `i` begins its sentence (ignoring quotes).
@@ -186,6 +218,69 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// The [`flag::CAP`], [`flag::ACRONYM`] and [`flag::WORD`] bits of a token.
+#[inline]
+fn shape(w: &str, kind: TokKind) -> u32 {
+    let mut bits = if kind == TokKind::Word { flag::WORD } else { 0 };
+    let Some(&first) = w.as_bytes().first() else {
+        return bits;
+    };
+    // Most words start with a lower-case letter: not capitalised, and not
+    // an acronym.
+    if first.is_ascii_lowercase() {
+        return bits;
+    }
+    let cap = if first.is_ascii() {
+        first.is_ascii_uppercase()
+    } else {
+        w.chars().next().is_some_and(char::is_uppercase)
+    };
+    if cap {
+        bits |= flag::CAP;
+    }
+    let acronym = if w.is_ascii() {
+        w.len() >= 2
+            && w.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    } else {
+        w.chars().count() >= 2 && w.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+    };
+    if acronym {
+        bits |= flag::ACRONYM;
+    }
+    bits
+}
+
+/// The `(end, extra bytes so far)` table of [`Doc::char_offset`].
+fn wide_chars(text: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    if text.is_ascii() {
+        return out;
+    }
+    let bytes = text.as_bytes();
+    let mut extra = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip ASCII a word at a time.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            if chunk.is_ascii() {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let len = text[i..].chars().next().map_or(1, char::len_utf8);
+        i += len;
+        extra += len as u32 - 1;
+        out.push((i as u32, extra));
+    }
+    out
+}
+
 /// The char starting at byte `i` (which must be a char boundary).
 fn char_at(text: &str, i: usize) -> Option<char> {
     match text.as_bytes().get(i) {
@@ -195,124 +290,255 @@ fn char_at(text: &str, i: usize) -> Option<char> {
     }
 }
 
-/// The tokens of `text`, and the byte offsets where words start (a letter
-/// or digit that does not follow one), collected on the same pass: every
-/// word start opens a word or number token, or follows a separator inside
-/// one ("Okonjo-Iweala", "15.6", the "s" of "’s").
-fn tokenize(text: &str) -> (Vec<Token>, Vec<u32>) {
-    let mut out = Vec::with_capacity(text.len() / 5);
-    let mut starts = Vec::with_capacity(text.len() / 5);
-    let n = text.len();
-    let mut k = 0;
-    let token = |start: usize, end: usize, kind: TokKind| Token {
-        start,
-        end,
-        kind,
-        sentence: 0,
-    };
-    while let Some(c) = char_at(text, k) {
-        let start = k;
-        if c.is_whitespace() {
-            k += c.len_utf8();
-            continue;
+/// No line break before a token.
+const NO_BREAK: u32 = u32::MAX;
+
+/// One pass over the text that makes the tokens and everything noted per
+/// token: its text, its word-table entry and shape, the word starts (a
+/// letter or digit that does not follow one: every one opens a word or
+/// number token, or follows a separator inside one, "Okonjo-Iweala",
+/// "15.6", the "s" of "’s"), the word starts worth a name or phrase walk,
+/// and the tokens where a sentence may end.
+struct Tokenizer<'a, 'x> {
+    text: &'a str,
+    lower: &'x [u8],
+    words: &'x WordTable,
+    title_len: usize,
+    tokens: Vec<Token>,
+    tok_text: Vec<&'a str>,
+    infos: Vec<WordInfo>,
+    starts: Vec<u32>,
+    /// The word starts where a name or a phrase may start: all the word
+    /// starts of a token made of several runs of letters and digits, and a
+    /// token of one run only when it is the first run of a name (or,
+    /// lower-cased, of a phrase), see [`Matcher::find`](super::gazetteer::Matcher::find).
+    name_starts: Vec<u32>,
+    phrase_starts: Vec<u32>,
+    /// `(token, offset of the last line break before it or NO_BREAK)` for
+    /// the tokens `split_sentences` looks at: after a line break, a `.`,
+    /// `!` or `?`, and the first token of the body.
+    marks: Vec<(u32, u32)>,
+    /// The last line break since the previous token.
+    newline: u32,
+    body_seen: bool,
+}
+
+impl<'a, 'x> Tokenizer<'a, 'x> {
+    fn new(text: &'a str, lower: &'x [u8], words: &'x WordTable, title_len: usize) -> Self {
+        let n = text.len() / 5;
+        Tokenizer {
+            text,
+            lower,
+            words,
+            title_len,
+            tokens: Vec::with_capacity(n),
+            tok_text: Vec::with_capacity(n),
+            infos: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n),
+            name_starts: Vec::with_capacity(n),
+            phrase_starts: Vec::with_capacity(n),
+            marks: Vec::new(),
+            newline: NO_BREAK,
+            body_seen: title_len == 0,
         }
-        if c.is_ascii_digit() {
-            starts.push(k as u32);
-            let mut j = k + 1;
-            while let Some(d) = char_at(text, j) {
-                let joins = (d == '.' || d == ',')
-                    && char_at(text, j + 1).is_some_and(|x| x.is_ascii_digit());
-                if d.is_ascii_digit() {
-                    j += 1;
-                } else if joins {
-                    starts.push((j + 1) as u32);
-                    j += 2;
+    }
+
+    fn run(&mut self) {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let mut k = 0;
+        while k < n {
+            let start = k;
+            let first = self.starts.len();
+            let b = bytes[k];
+            let class = CLASS[usize::from(b)];
+            if class == SPACE {
+                if b == b'\n' {
+                    self.newline = k as u32;
+                }
+                k += 1;
+            } else if class == DIGIT {
+                self.starts.push(k as u32);
+                let mut j = k + 1;
+                while j < n {
+                    let d = bytes[j];
+                    if d.is_ascii_digit() {
+                        j += 1;
+                    } else if matches!(d, b'.' | b',')
+                        && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+                    {
+                        self.starts.push((j + 1) as u32);
+                        j += 2;
+                    } else {
+                        break;
+                    }
+                }
+                // "90-day", "23XI", "M5": digits glued to letters form a word.
+                let next = char_at(text, j);
+                let glued = next.is_some_and(is_word_char)
+                    || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
+                if glued {
+                    k = scan_word(text, j, &mut self.starts);
+                    self.emit(start, k, TokKind::Word, first);
                 } else {
-                    break;
+                    k = j;
+                    self.emit(start, k, TokKind::Number, first);
+                }
+            } else if class == LETTER {
+                self.starts.push(k as u32);
+                k = scan_word(text, k, &mut self.starts);
+                self.emit(start, k, TokKind::Word, first);
+            } else if b < 0x80 {
+                if b == b'\''
+                    && bytes.get(k + 1) == Some(&b's')
+                    && !char_at(text, k + 2).is_some_and(is_word_char)
+                {
+                    // Possessive "'s" is its own token.
+                    self.starts.push((k + 1) as u32);
+                    k += 2;
+                } else {
+                    k += 1;
+                }
+                self.emit(start, k, TokKind::Punct, first);
+            } else {
+                let c = char_at(text, k).expect("a char starts here");
+                let len = c.len_utf8();
+                if c.is_whitespace() {
+                    k += len;
+                } else if is_word_char(c) {
+                    self.starts.push(k as u32);
+                    k = scan_word(text, k, &mut self.starts);
+                    self.emit(start, k, TokKind::Word, first);
+                } else if is_apostrophe(c)
+                    && bytes.get(k + len) == Some(&b's')
+                    && !char_at(text, k + len + 1).is_some_and(is_word_char)
+                {
+                    self.starts.push((k + len) as u32);
+                    k += len + 1;
+                    self.emit(start, k, TokKind::Punct, first);
+                } else {
+                    k += len;
+                    self.emit(start, k, TokKind::Punct, first);
                 }
             }
-            // "90-day", "23XI", "M5": digits glued to letters form a word.
-            let next = char_at(text, j);
-            let glued = next.is_some_and(is_word_char)
-                || (next == Some('-') && char_at(text, j + 1).is_some_and(char::is_alphabetic));
-            if glued {
-                let e = scan_word(text, j, &mut starts);
-                out.push(token(start, e, TokKind::Word));
-                k = e;
-            } else {
-                out.push(token(start, j, TokKind::Number));
-                k = j;
-            }
-        } else if is_word_char(c) {
-            starts.push(k as u32);
-            let e = scan_word(text, k, &mut starts);
-            out.push(token(start, e, TokKind::Word));
-            k = e;
-        } else if is_apostrophe(c)
-            && char_at(text, k + c.len_utf8()) == Some('s')
-            && !char_at(text, k + c.len_utf8() + 1).is_some_and(is_word_char)
-        {
-            // Possessive "'s" is its own token.
-            starts.push((k + c.len_utf8()) as u32);
-            let e = k + c.len_utf8() + 1;
-            out.push(token(start, e, TokKind::Punct));
-            k = e;
-        } else {
-            let e = k + c.len_utf8();
-            out.push(token(start, e, TokKind::Punct));
-            k = e;
         }
-        debug_assert!(k <= n);
     }
-    (out, starts)
+
+    /// Records the token `start..end`, whose word starts are
+    /// `self.starts[first..]`.
+    #[inline]
+    fn emit(&mut self, start: usize, end: usize, kind: TokKind, first: usize) {
+        let bytes = self.text.as_bytes();
+        let w = &self.text[start..end];
+        let mut info = WordInfo::default();
+        if kind != TokKind::Punct {
+            let head = WordTable::head(bytes, start, end);
+            info = self.words.lookup(head, &bytes[start..end]);
+            if kind == TokKind::Number {
+                info.flags &= flag::NAME_RUN | flag::PHRASE_RUN;
+                info.general = 0.0;
+            }
+            // Phrases and dates ignore case: a word with upper-case letters
+            // asks again in lower case.
+            let lower = self.lower;
+            let lower_head = WordTable::head(lower, start, end);
+            if lower_head != head
+                || (end - start > 8 && bytes[start + 8..end] != lower[start + 8..end])
+            {
+                let again = self.words.lookup(lower_head, &lower[start..end]).flags;
+                info.flags = (info.flags & !flag::CASELESS) | (again & flag::CASELESS);
+            }
+        }
+        info.flags |= shape(w, kind);
+        let inside = &self.starts[first..];
+        if inside.len() == 1 && kind != TokKind::Punct {
+            if info.flags & flag::NAME_RUN != 0 {
+                self.name_starts.push(inside[0]);
+            }
+            if info.flags & flag::PHRASE_RUN != 0 {
+                self.phrase_starts.push(inside[0]);
+            }
+        } else {
+            self.name_starts.extend_from_slice(inside);
+            self.phrase_starts.extend_from_slice(inside);
+        }
+        let i = self.tokens.len() as u32;
+        let body_start = !self.body_seen && start >= self.title_len;
+        let stop = end == start + 1 && matches!(bytes[start], b'.' | b'!' | b'?');
+        if self.newline != NO_BREAK || stop || body_start {
+            self.body_seen |= body_start;
+            self.marks.push((i, self.newline));
+            self.newline = NO_BREAK;
+        }
+        self.tokens.push(Token {
+            start,
+            end,
+            kind,
+            sentence: 0,
+        });
+        self.tok_text.push(w);
+        self.infos.push(info);
+    }
 }
 
 /// End (byte offset) of the word starting at byte `k`; the word starts
 /// after its inner hyphens and apostrophes go to `starts`.
+#[inline]
 fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     let bytes = text.as_bytes();
     let mut j = k;
-    // ASCII letters and digits first: the common case, one byte at a time.
-    while j < bytes.len() && bytes[j].is_ascii_alphanumeric() {
-        j += 1;
-    }
-    while let Some(c) = char_at(text, j) {
+    loop {
+        // ASCII letters and digits: the common case, one byte at a time.
+        while j < bytes.len() && is_ascii_alnum(bytes[j]) {
+            j += 1;
+        }
+        let Some(&b) = bytes.get(j) else { break };
         // Most words end at a space or a punctuation mark that cannot join.
-        if c.is_ascii() && !matches!(c, '-' | '\'') && !c.is_ascii_alphanumeric() {
-            break;
-        }
-        if is_word_char(c) {
-            j += c.len_utf8();
-            continue;
-        }
-        let after = j + c.len_utf8();
-        let next_word = char_at(text, after).is_some_and(is_word_char);
-        if c == '-' && next_word {
-            starts.push(after as u32);
-            j = after;
-            continue;
-        }
-        // Inner apostrophe ("O'Brien", "haven't") but not a possessive 's.
-        if is_apostrophe(c) && next_word {
-            let possessive = char_at(text, after) == Some('s')
-                && !char_at(text, after + 1).is_some_and(is_word_char);
-            if !possessive {
-                starts.push(after as u32);
-                j = after;
+        let (c, len) = if b < 0x80 {
+            if b != b'-' && b != b'\'' {
+                break;
+            }
+            (char::from(b), 1)
+        } else {
+            let c = char_at(text, j).expect("a char starts here");
+            if is_word_char(c) {
+                j += c.len_utf8();
                 continue;
             }
+            if c != '’' {
+                break;
+            }
+            (c, c.len_utf8())
+        };
+        // A hyphen or an apostrophe joins when a letter or digit follows.
+        let after = j + len;
+        if !char_at(text, after).is_some_and(is_word_char) {
+            break;
         }
-        break;
+        // Inner apostrophe ("O'Brien", "haven't") but not a possessive 's.
+        let possessive =
+            c != '-' && bytes[after] == b's' && !char_at(text, after + 1).is_some_and(is_word_char);
+        if possessive {
+            break;
+        }
+        starts.push(after as u32);
+        j = after;
     }
     j
 }
 
+/// The sentences of `text`: a headline, each line, and each run ended by
+/// `.`, `!` or `?` before a capitalised word (not after an abbreviation).
+/// Only the `marks` tokens can end one (see [`Tokenizer::marks`]).
 fn split_sentences(
     text: &str,
     tokens: &[Token],
+    marks: &[(u32, u32)],
     title_len: usize,
     abbreviations: &WordSet,
 ) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
     let push = |out: &mut Vec<(usize, usize)>, start: &mut usize, end: usize| {
@@ -321,16 +547,16 @@ fn split_sentences(
         }
         *start = end;
     };
-    let mut prev_end = 0;
-    for (i, t) in tokens.iter().enumerate() {
+    for &(i, newline) in marks {
+        let i = i as usize;
+        let t = tokens[i];
         if title_len > 0 && start < title_len && t.start >= title_len {
             push(&mut out, &mut start, title_len);
         }
-        // A line break ends a sentence.
-        let gap = &text.as_bytes()[prev_end.max(start).min(t.start)..t.start];
-        prev_end = t.end;
-        if let Some(p) = gap.iter().rposition(|&b| b == b'\n') {
-            let nl = t.start - gap.len() + p;
+        // A line break ends a sentence (one after the sentence's start, in
+        // the space before this token).
+        let nl = newline as usize;
+        if newline != NO_BREAK && nl >= start {
             if text[start..nl].trim().is_empty() {
                 start = nl;
             } else {
@@ -338,10 +564,9 @@ fn split_sentences(
             }
         }
         // Sentence-ending marks are one byte long: test that first.
-        if t.end != t.start + 1 || !matches!(text.as_bytes()[t.start], b'.' | b'!' | b'?') {
+        if t.end != t.start + 1 || !matches!(bytes[t.start], b'.' | b'!' | b'?') {
             continue;
         }
-        let tok = &text[t.start..t.end];
         // Closing quotes and brackets stay with the sentence.
         let mut end = t.end;
         let mut j = i + 1;
@@ -362,7 +587,7 @@ fn split_sentences(
         if !next_starts || next.start == end {
             continue;
         }
-        if tok == "." && i > 0 && is_abbreviation(text, tokens, i, abbreviations) {
+        if bytes[t.start] == b'.' && i > 0 && is_abbreviation(text, tokens, i, abbreviations) {
             continue;
         }
         push(&mut out, &mut start, end);
@@ -434,7 +659,8 @@ mod tests {
             "1.5.6 99,x 7- -8 ’s's 's'' l'é ﬁn",
             "",
         ] {
-            assert_eq!(tokenize(t).1, word_starts_by_scan(t), "{t:?}");
+            let d = Doc::new(t, 0, &abbr(), &WordTable::default());
+            assert_eq!(d.word_starts, word_starts_by_scan(t), "{t:?}");
         }
     }
 
@@ -448,7 +674,7 @@ mod tests {
     #[test]
     fn abbreviations_and_initials_do_not_end_sentences() {
         let t = "Sen. Tim Ruiz met U.S. officials. D. John Sauer argued. Then it ended.";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let s: Vec<&str> = d.sentences.iter().map(|&(a, b)| t[a..b].trim()).collect();
         assert_eq!(
             s,
@@ -463,7 +689,7 @@ mod tests {
     #[test]
     fn headline_and_paragraphs_are_their_own_sentences() {
         let t = "Tariffs rise\n\nFirst line\nSecond line.";
-        let d = Doc::new(t, 12, &abbr());
+        let d = Doc::new(t, 12, &abbr(), &WordTable::default());
         assert_eq!(d.sentences.len(), 3);
         assert!(d.in_title(3) && !d.in_title(15));
     }
@@ -471,7 +697,7 @@ mod tests {
     #[test]
     fn possessives_numbers_and_hyphenated_words_tokenize_sensibly() {
         let t = "China’s 15.6% duty on 90-day Okonjo-Iweala O'Brien's";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let toks: Vec<&str> = (0..d.tokens.len()).map(|i| d.tok(i)).collect();
         assert_eq!(
             toks,
@@ -493,9 +719,9 @@ mod tests {
     #[test]
     fn char_offsets_count_scalars_not_bytes() {
         let t = "Šefčovič met Li";
-        let d = Doc::new(t, 0, &abbr());
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
         let li = t.find("Li").unwrap();
         assert_eq!(d.char_offset(li), 13);
-        assert!(d.word_bounded(li, li + 2));
+        assert!(d.word_starts.contains(&(li as u32)));
     }
 }
