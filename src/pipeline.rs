@@ -401,7 +401,8 @@ type Encoded = (String, Vec<u8>, bool);
 
 fn encode(metrics: &Metrics, record: EnrichedRecord) -> Encoded {
     metrics.record_enriched(&record);
-    let payload = serde_json::to_vec(&record).expect("a record always serialises");
+    let mut payload = Vec::with_capacity(4096);
+    record.write_json(&mut payload);
     (record.id, payload, record.trade_policy.relevant)
 }
 
