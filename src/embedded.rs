@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use rdkafka::mocking::MockCluster;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
 use crate::error::{Error, Result};
 
@@ -22,6 +23,11 @@ enum Command {
     },
     BrokerUp {
         id: i32,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+    RequestErrors {
+        api: RDKafkaApiKey,
+        errors: Vec<RDKafkaRespErr>,
         done: mpsc::Sender<Result<(), String>>,
     },
 }
@@ -67,6 +73,10 @@ impl EmbeddedBroker {
                         Command::BrokerUp { id, done } => {
                             let _ = done.send(cluster.broker_up(id).map_err(|e| e.to_string()));
                         }
+                        Command::RequestErrors { api, errors, done } => {
+                            cluster.request_errors(api, &errors);
+                            let _ = done.send(Ok(()));
+                        }
                     }
                 }
                 drop(cluster);
@@ -107,6 +117,14 @@ impl EmbeddedBroker {
 
     pub fn broker_up(&self, id: i32) -> Result<()> {
         self.call(|done| Command::BrokerUp { id, done })
+    }
+
+    /// Makes the next `errors.len()` requests of kind `api`, from any
+    /// client, fail with these errors in order (librdkafka's error
+    /// injection; the fault tests use it).
+    pub fn request_errors(&self, api: RDKafkaApiKey, errors: &[RDKafkaRespErr]) -> Result<()> {
+        let errors = errors.to_vec();
+        self.call(|done| Command::RequestErrors { api, errors, done })
     }
 
     fn call(
