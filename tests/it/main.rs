@@ -2,10 +2,12 @@
 //! (librdkafka's mock cluster and a tansu process), checked from outside
 //! through a Kafka client and HTTP, as a user would.
 
+mod audit;
 mod helpers;
 
 mod cli;
 mod delivery;
+mod faults;
 mod fetch;
 mod http;
 mod pipeline;
