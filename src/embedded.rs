@@ -119,8 +119,9 @@ impl EmbeddedBroker {
         self.call(|done| Command::BrokerUp { id, done })
     }
 
-    /// Fault injection: the next requests of kind `api` fail, one with each
-    /// of `errors` in turn (librdkafka's mock error stack).
+    /// Makes the next `errors.len()` requests of kind `api`, from any
+    /// client, fail with these errors in order (librdkafka's error
+    /// injection; the fault tests use it).
     pub fn request_errors(&self, api: RDKafkaApiKey, errors: &[RDKafkaRespErr]) -> Result<()> {
         let errors = errors.to_vec();
         self.call(|done| Command::RequestErrors { api, errors, done })

@@ -95,6 +95,31 @@ impl Broker {
         }
     }
 
+    /// "mock" or "tansu", for test output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Broker::Mock(_) => "mock",
+            Broker::Tansu(_) => "tansu",
+        }
+    }
+
+    /// Takes the broker away: the mock's broker stops accepting and drops
+    /// its connections; the tansu process is killed.
+    pub fn stop(&mut self) {
+        match self {
+            Broker::Mock(m) => m.broker_down(1).expect("mock broker down"),
+            Broker::Tansu(t) => t.stop(),
+        }
+    }
+
+    /// Brings it back on the same address, with the data it had.
+    pub fn restart(&mut self) {
+        match self {
+            Broker::Mock(m) => m.broker_up(1).expect("mock broker up"),
+            Broker::Tansu(t) => t.launch(),
+        }
+    }
+
     /// Creates the test's topics: `input_partitions` for the input, one
     /// partition for output and dead letters so that order is observable.
     pub async fn create(&self, topics: &Topics, input_partitions: i32) {
@@ -152,7 +177,9 @@ impl Tansu {
         t
     }
 
+    /// Starts the process on this broker's port and storage.
     fn launch(&mut self) {
+        assert!(self.child.is_none(), "tansu is already running");
         let bin = std::env::var("TANSU").unwrap_or_else(|_| "tansu".into());
         let listener = format!("tcp://127.0.0.1:{}", self.port);
         // tansu resolves the SQLite path against its working directory.
@@ -349,6 +376,11 @@ pub fn spawn_process(bootstrap: &str, topics: &Topics, extra_env: &[(&str, &str)
 }
 
 impl ChildApp {
+    /// Whether the process is still running (it has not exited or crashed).
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("child status").is_none()
+    }
+
     /// SIGKILL: no graceful shutdown at all.
     pub fn kill(mut self) {
         self.child.kill().unwrap();
