@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -199,10 +199,15 @@ impl TryFrom<RawArticle> for Article {
     type Error = Poison;
 
     fn try_from(raw: RawArticle) -> Result<Article, Poison> {
-        let body = raw
-            .body
-            .filter(|b| !b.trim().is_empty())
-            .map(|b| html::reduce_if_markup(&b));
+        // Emptiness is judged on the text, not the markup: `<p></p>` is no body.
+        let body = match raw.body {
+            Some(b) => Some(
+                html::reduce_if_markup(&b)
+                    .map_err(|e| Poison::new(PoisonKind::InvalidField, format!("body: {e}")))?,
+            ),
+            None => None,
+        }
+        .filter(|b| !b.trim().is_empty());
         let url = raw.url.filter(|u| !u.trim().is_empty());
         if body.is_none() && url.is_none() {
             return Err(Poison::new(
@@ -261,14 +266,18 @@ fn derive_id(url: Option<&str>, title: Option<&str>, body: Option<&str>) -> Stri
     id
 }
 
+/// The instant in UTC, as long as its year still has four digits there: the
+/// record writes it back as RFC 3339, which has no other years
+/// (`9999-12-31T23:00:00-05:00` is in the year 10000 in UTC).
 fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    let t = match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)?
+            .and_utc(),
+    };
+    (0..=9999).contains(&t.year()).then_some(t)
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -885,6 +894,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_body_of_markup_without_text_is_no_body() {
+        // Caught by the parse_article fuzz target: `<p></p>` used to pass as
+        // an article with an empty text, and a link with such a body was
+        // never fetched.
+        assert_eq!(
+            kind_of(br#"{"body":"<p> </p><br>"}"#),
+            PoisonKind::MissingContent
+        );
+        let link = Article::parse(
+            br#"{"url":"https://example.com/a","body":"<div></div>"}"#,
+            1024,
+        )
+        .unwrap();
+        assert_eq!(link.body, None);
+    }
+
+    #[test]
+    fn a_date_whose_utc_year_has_no_four_digits_is_invalid() {
+        // Caught by the parse_article fuzz target: the record would carry
+        // "+10000-01-01T04:00:00Z", which no RFC 3339 reader accepts.
+        assert_eq!(
+            kind_of(br#"{"body":"x","published_at":"9999-12-31T23:00:00-05:00"}"#),
+            PoisonKind::InvalidField
+        );
+        assert_eq!(
+            kind_of(br#"{"body":"x","published_at":"0000-01-01T00:30:00+01:00"}"#),
+            PoisonKind::InvalidField
+        );
+        let last = Article::parse(
+            br#"{"body":"x","published_at":"9999-12-31T23:00:00Z"}"#,
+            1024,
+        )
+        .unwrap();
+        assert_eq!(
+            last.published_at.unwrap().to_rfc3339(),
+            "9999-12-31T23:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn a_body_nested_too_deep_is_refused_not_parsed() {
+        // Timed with the parse_article fuzz target: 64 KiB of nested `<div>`s
+        // took seconds to parse, and the time grows with the square of the
+        // depth, so one 1 MiB message would hold a worker for many minutes.
+        let body = |depth: usize| format!(r#"{{"body":"{}x"}}"#, "<div>".repeat(depth));
+        let deep = Article::parse(body(html::MAX_NESTING + 1).as_bytes(), 1 << 20).unwrap_err();
+        assert_eq!(deep.kind, PoisonKind::InvalidField);
+        assert!(deep.reason.contains("nested"), "{}", deep.reason);
+        let ok = Article::parse(body(html::MAX_NESTING).as_bytes(), 1 << 20).unwrap();
+        assert_eq!(ok.body.as_deref(), Some("x"));
+        let flood = Article::parse(body(200_000).as_bytes(), 1 << 20).unwrap_err();
+        assert_eq!(flood.kind, PoisonKind::InvalidField);
     }
 
     #[test]

@@ -959,10 +959,6 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     Encoding::for_label(label).map(Encoding::output_encoding)
 }
 
-/// Deepest HTML accepted; see [`html::nesting_depth`] for why. Real pages
-/// nest a few dozen elements deep.
-const MAX_NESTING: usize = 512;
-
 /// A downloaded body, not yet decoded.
 struct Body {
     final_url: String,
@@ -982,9 +978,10 @@ impl Body {
             .unwrap_or(UTF_8);
         let (decoded, _, _) = encoding.decode(&self.bytes);
         let (title, text) = if self.media.html {
-            if html::nesting_depth(&decoded) > MAX_NESTING {
+            if html::nesting_depth(&decoded) > html::MAX_NESTING {
                 return Err(FetchError::UnsupportedContent(format!(
-                    "HTML nested deeper than {MAX_NESTING} elements"
+                    "HTML nested deeper than {} elements",
+                    html::MAX_NESTING
                 )));
             }
             let doc = Html::parse_document(&decoded);

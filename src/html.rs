@@ -55,14 +55,30 @@ const BLOCKS: &[&str] = &[
     "form",
 ];
 
+/// Deepest HTML accepted from outside, in a fetched page or an article
+/// `body`; see [`nesting_depth`] for why. Real pages nest a few dozen
+/// elements deep.
+pub const MAX_NESTING: usize = 512;
+
+/// Markup nested deeper than [`MAX_NESTING`]: refused, not parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("HTML nested {depth} elements deep, over the limit of {MAX_NESTING}")]
+pub struct TooDeep {
+    pub depth: usize,
+}
+
 /// Returns `text` unchanged unless it contains markup, in which case the
-/// markup is reduced to text.
-pub fn reduce_if_markup(text: &str) -> String {
-    if TAG.is_match(text) {
-        to_text(&Html::parse_fragment(text))
-    } else {
-        text.to_owned()
+/// markup is reduced to text. Markup too deep to parse in reasonable time
+/// is refused.
+pub fn reduce_if_markup(text: &str) -> Result<String, TooDeep> {
+    if !TAG.is_match(text) {
+        return Ok(text.to_owned());
     }
+    let depth = nesting_depth(text);
+    if depth > MAX_NESTING {
+        return Err(TooDeep { depth });
+    }
+    Ok(to_text(&Html::parse_fragment(text)))
 }
 
 /// Elements that do not deepen the tree as written: void elements, and
@@ -498,7 +514,7 @@ mod tests {
     #[test]
     fn plain_text_is_left_alone() {
         let t = "Tariffs < 10% and > 5%.\n\nSecond paragraph.";
-        assert_eq!(reduce_if_markup(t), t);
+        assert_eq!(reduce_if_markup(t).unwrap(), t);
     }
 
     #[test]
@@ -506,7 +522,7 @@ mod tests {
         let html = "<div><h1>Deal</h1><p>U.S. and <em>China</em> agree.</p>\
                     <script>var x = 1;</script><p>Markets&nbsp;rose &amp; held.</p></div>";
         assert_eq!(
-            reduce_if_markup(html),
+            reduce_if_markup(html).unwrap(),
             "Deal\n\nU.S. and China agree.\n\nMarkets rose & held."
         );
     }
@@ -514,7 +530,7 @@ mod tests {
     #[test]
     fn inline_markup_keeps_word_spacing() {
         assert_eq!(
-            reduce_if_markup("<p>a <b>bold</b>, move</p>"),
+            reduce_if_markup("<p>a <b>bold</b>, move</p>").unwrap(),
             "a bold, move"
         );
     }

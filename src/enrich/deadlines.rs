@@ -141,9 +141,19 @@ pub(crate) fn extract(doc: &Doc<'_>, m: &Model, published: Option<DateTime<Utc>>
                     .map(|d| (k, d))
             });
             if let Some((k, days)) = span {
-                date += Duration::days(days);
+                // Any number can stand before "-day"; a span past chrono's
+                // calendar is no date at all.
+                let Some(end) = Duration::try_days(days).and_then(|d| date.checked_add_signed(d))
+                else {
+                    continue;
+                };
+                date = end;
                 first = k;
             }
+        }
+        // An ISO date has a four-digit year.
+        if !(0..=9999).contains(&date.year()) {
+            continue;
         }
         let start = if first > 0 && matches!(doc.tok(first - 1), "the" | "a" | "an") {
             doc.tokens[first - 1].start

@@ -808,6 +808,32 @@ fn deadlines_resolve_to_iso_dates_with_the_publication_date() {
     assert!(r.deadlines.is_empty());
 }
 
+#[test]
+fn deadlines_stay_within_four_digit_years() {
+    // Found by the enrich fuzz target: published on 0000-01-01, "November
+    // 10" resolved to "-0001-11-10", which is no ISO date.
+    let mut a = article("", "The truce ends at the November 10 deadline.");
+    a.published_at = Some(Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap());
+    assert!(engine().enrich(&a).deadlines.is_empty());
+    a.published_at = Some(Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).unwrap());
+    let dates: Vec<String> = engine()
+        .enrich(&a)
+        .deadlines
+        .into_iter()
+        .map(|d| d.date)
+        .collect();
+    assert_eq!(dates, ["9999-11-10"]);
+    // Caught by the same target's checks: a pause of any length is text,
+    // and one longer than chrono's calendar used to panic.
+    for days in ["999999999999", "100000000"] {
+        let r = run(
+            "",
+            &format!("They agreed a {days}-day pause from May 14 on tariffs before a deadline."),
+        );
+        assert!(r.deadlines.is_empty(), "{days}: {:?}", r.deadlines);
+    }
+}
+
 // ------------------------------------------------------------------ sentiment
 
 #[test]
