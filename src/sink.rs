@@ -95,6 +95,14 @@ impl Sink {
         let transactional = config.pipeline.delivery == Delivery::ExactlyOnce;
         if transactional {
             cc.set("transactional.id", config.transactional_id());
+        } else {
+            // librdkafka's idempotent producer retries a retriable failure
+            // in order; with no message timeout it never gives a record up,
+            // so a long broker outage cannot reorder a partition (a re-send
+            // from here would overtake nothing only by luck). Overriding it
+            // in kafka.producer brings back per-record re-sends, which may
+            // reorder records whose delivery timed out.
+            cc.set("message.timeout.ms", "0");
         }
         for (key, value) in k.common.iter().chain(&k.producer) {
             cc.set(key, value.to_string());
