@@ -14,7 +14,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{is_secret_key, Config};
+use crate::config::{is_secret_key, Config, PassValue};
 use crate::embedded::EmbeddedBroker;
 use crate::enrich::Enricher;
 use crate::error::{Error, Result};
@@ -51,7 +51,16 @@ pub fn load_enricher(config: &Config) -> Result<Enricher> {
 }
 
 impl App {
-    pub async fn build(config: Config) -> Result<App> {
+    pub async fn build(mut config: Config) -> Result<App> {
+        if config.external_brokers().is_none() {
+            for (key, value) in crate::embedded::CONSUMER_DEFAULTS {
+                config
+                    .kafka
+                    .consumer
+                    .entry((*key).to_owned())
+                    .or_insert_with(|| PassValue::Str((*value).to_owned()));
+            }
+        }
         let metrics = Metrics::new();
         let started = std::time::Instant::now();
         let enricher = Arc::new(load_enricher(&config)?);
