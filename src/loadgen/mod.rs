@@ -85,11 +85,11 @@ pub struct Options {
     /// kafka.topic_partitions of the service started here).
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
-    /// Sent but not yet answered, at most. The embedded broker keeps only
-    /// the last 5 MB of each partition, so this also keeps the backlog
-    /// inside what it holds.
-    #[arg(long, default_value_t = 10_000)]
-    pub max_outstanding: u64,
+    /// Sent but not yet answered, at most (default 2,000 per partition).
+    /// The embedded broker keeps only the last 5 MB of each partition, so
+    /// this also keeps the backlog inside what it holds.
+    #[arg(long)]
+    pub max_outstanding: Option<u64>,
     #[arg(long, default_value = "articles.raw")]
     pub input_topic: String,
     #[arg(long, default_value = "articles.enriched")]
@@ -278,6 +278,9 @@ fn run(opts: &Options, mut generator: Generator) -> Result<Report, String> {
         (None, None) => Some(Duration::from_secs(30)),
         (_, d) => d.map(Duration::from_secs_f64),
     };
+    let window = opts
+        .max_outstanding
+        .unwrap_or(2_000 * opts.partitions.max(1) as u64);
     let cpu_at_start = pid.and_then(service::cpu_secs);
     let own_cpu_at_start = service::cpu_secs(std::process::id());
     let started = Instant::now();
@@ -298,8 +301,7 @@ fn run(opts: &Options, mut generator: Generator) -> Result<Report, String> {
             std::thread::sleep(wait);
         }
         // Never further ahead of the answers than the window.
-        while sent.saturating_sub(progress.answered.load(Ordering::Relaxed)) >= opts.max_outstanding
-        {
+        while sent.saturating_sub(progress.answered.load(Ordering::Relaxed)) >= window {
             std::thread::sleep(Duration::from_micros(200));
         }
         let now = Instant::now();
@@ -361,6 +363,13 @@ fn run(opts: &Options, mut generator: Generator) -> Result<Report, String> {
             last_change = Instant::now();
         } else if last_change.elapsed() > drain {
             eprintln!("loadgen: no answer for {drain:?}; counting the rest as lost");
+            if service.is_some() {
+                eprintln!(
+                    "loadgen: the embedded broker deletes all but the last 5 MB of a \
+                     partition, so a backlog larger than that is lost before it is read: \
+                     lower --max-outstanding or raise --partitions"
+                );
+            }
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
