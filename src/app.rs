@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::breaker::Breaker;
-use crate::config::{is_secret_key, Config, Delivery};
+use crate::config::{is_secret_key, Config, Delivery, PassValue};
 use crate::embedded::EmbeddedBroker;
 use crate::enrich::Enricher;
 use crate::error::{Error, Result};
@@ -53,7 +53,16 @@ pub fn load_enricher(config: &Config) -> Result<Enricher> {
 }
 
 impl App {
-    pub async fn build(config: Config) -> Result<App> {
+    pub async fn build(mut config: Config) -> Result<App> {
+        if config.external_brokers().is_none() {
+            for (key, value) in crate::embedded::CONSUMER_DEFAULTS {
+                config
+                    .kafka
+                    .consumer
+                    .entry((*key).to_owned())
+                    .or_insert_with(|| PassValue::Str((*value).to_owned()));
+            }
+        }
         let metrics = Metrics::new();
         let started = std::time::Instant::now();
         let enricher = Arc::new(load_enricher(&config)?);

@@ -469,12 +469,12 @@ mod tests {
             )?;
             jail.set_env("TRADEWIRE__PIPELINE__MAX_IN_FLIGHT", "9");
             jail.set_env("TRADEWIRE__KAFKA__COMMON__SASL_MECHANISM", "PLAIN");
-            jail.set_env("TRADEWIRE__KAFKA__PRODUCER__LINGER_MS", "20");
+            jail.set_env("TRADEWIRE__KAFKA__PRODUCER__LINGER_MS", "35");
             let c = Config::load(Some(Path::new("tw.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.external_brokers(), Some("file:9092"));
             assert_eq!(c.pipeline.max_in_flight, 9);
             assert_eq!(c.kafka.common["sasl.mechanism"].to_string(), "PLAIN");
-            assert_eq!(c.kafka.producer["linger.ms"].to_string(), "20");
+            assert_eq!(c.kafka.producer["linger.ms"].to_string(), "35");
             Ok(())
         });
     }

@@ -32,6 +32,23 @@ enum Command {
     },
 }
 
+/// Consumer settings that fit the embedded broker, applied unless the
+/// configuration sets them (`kafka.consumer.*`). A real cluster needs
+/// neither.
+pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    // The mock holds a classic group's first join for 3 s (a broker's
+    // group.initial.rebalance.delay.ms); the next-generation protocol
+    // (KIP-848) assigns partitions on the first heartbeat, so the service
+    // is ready in well under 2 s.
+    ("group.protocol", "consumer"),
+    // The mock answers a fetch that found no data only after the whole
+    // wait, even when data arrives meanwhile (a real broker answers as
+    // soon as fetch.min.bytes are there). The default 500 ms wait would
+    // then be added to the latency of every message that finds the
+    // consumer caught up.
+    ("fetch.wait.max.ms", "10"),
+];
+
 /// A running mock cluster. Dropping it stops the cluster.
 pub struct EmbeddedBroker {
     bootstrap: String,

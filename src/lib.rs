@@ -30,7 +30,9 @@
 //! [`http`] serves `/metrics`, `/healthz`, `/readyz` and `POST /v1/enrich`;
 //! [`telemetry`] sets up logs and the Prometheus registry; [`shutdown`]
 //! turns SIGINT/SIGTERM into one cancellation token; [`batch`] is
-//! `tradewire enrich` over JSON lines; [`error`] holds the error types.
+//! `tradewire enrich` over JSON lines; [`error`] holds the error types;
+//! [`loadgen`] is `tradewire loadgen`, the end-to-end load test that drives
+//! the service from outside like a scraper and a downstream reader would.
 #![forbid(unsafe_code)]
 
 pub mod source;
@@ -50,6 +52,7 @@ pub mod config;
 pub mod embedded;
 pub mod error;
 pub mod http;
+pub mod loadgen;
 pub mod shutdown;
 pub mod telemetry;
 

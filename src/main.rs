@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use tradewire::fetch::Fetcher;
-use tradewire::{app, batch, config::Config, pipeline, shutdown, telemetry, App};
+use tradewire::{app, batch, config::Config, loadgen, pipeline, shutdown, telemetry, App};
 
 /// The engine allocates many small, short-lived buffers per article (tokens,
 /// entity lists, the record's strings); mimalloc serves them with about 10 %
@@ -32,6 +32,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once
 enum Command {
     /// Run the service (the default): consume, enrich, produce, serve HTTP.
     Run,
@@ -41,6 +42,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         input: Option<PathBuf>,
     },
+    /// Load-test the service end to end: start it with its embedded broker
+    /// (or use --brokers), send generated articles, read the results, and
+    /// report throughput, latency percentiles, dead letters and peak memory.
+    Loadgen(loadgen::Options),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +54,15 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run) {
         Command::Run => serve(cli.config),
         Command::Enrich { input } => enrich(cli.config, input),
+        Command::Loadgen(options) => loadgen::main(options)
+            .map(|ok| {
+                if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            })
+            .map_err(anyhow::Error::msg),
     };
     match result {
         Ok(code) => code,

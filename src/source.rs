@@ -227,9 +227,17 @@ impl Source {
             )
             // Bound librdkafka's prefetch so that pausing under backpressure
             // bounds memory too.
-            .set("queued.max.messages.kbytes", "16384")
-            .set("session.timeout.ms", "10000")
-            .set("heartbeat.interval.ms", "1000");
+            .set("queued.max.messages.kbytes", "16384");
+        // The next-generation group protocol (KIP-848) takes both from the
+        // broker and refuses them here.
+        let protocol = k
+            .consumer
+            .get("group.protocol")
+            .or(k.common.get("group.protocol"));
+        if protocol.is_none_or(|p| p.to_string() != "consumer") {
+            cc.set("session.timeout.ms", "10000")
+                .set("heartbeat.interval.ms", "1000");
+        }
         for (key, value) in k.common.iter().chain(&k.consumer) {
             cc.set(key, value.to_string());
         }

@@ -156,3 +156,28 @@ fn with_no_configuration_it_runs_on_an_embedded_broker_that_kcat_can_use() {
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM → exit 0, got {status}");
 }
+
+#[test]
+fn loadgen_reads_back_every_message_it_sends_and_reports_the_service() {
+    let out = tradewire()
+        .args(["loadgen", "--count", "400", "--rate", "max"])
+        // 1/32: exact in binary, so exactly 12 of 400 are poison.
+        .args(["--poison-share", "0.03125", "--partitions", "2", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["sent"], 400, "{report}");
+    assert_eq!(report["lost"], 0, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    assert_eq!(report["poison_sent"], 12, "{report}");
+    assert_eq!(report["dead_letters"], 12, "every poison is dead-lettered");
+    assert_eq!(report["records"], 388, "{report}");
+    assert_eq!(report["latency"]["samples"], 400, "{report}");
+    let service = &report["service"];
+    assert_eq!(service["consumed"], 400, "the service's own count agrees");
+    assert_eq!(service["dead_lettered"], 12, "{report}");
+    assert!(service["ready_ms"].as_u64().is_some(), "{report}");
+    assert!(service["peak_rss_mb"].as_f64().unwrap() > 10.0, "{report}");
+}
