@@ -215,13 +215,17 @@ impl App {
             token.clone(),
         ));
 
-        let failed = tokio::select! {
+        // The pipeline ends by itself only on a fatal error; after the
+        // token is cancelled it ends by draining, which is not a failure.
+        let ended = tokio::select! {
+            biased;
             _ = token.cancelled() => None,
-            ended = &mut pipeline => Some(match ended {
-                Ok(Err(reason)) => reason,
-                Ok(Ok(())) => "the pipeline stopped".to_owned(),
-                Err(e) => format!("the pipeline task failed: {e}"),
-            }),
+            ended = &mut pipeline => Some(ended),
+        };
+        let failed = match &ended {
+            Some(Ok(Err(reason))) => Some(reason.clone()),
+            Some(Err(e)) => Some(format!("the pipeline task failed: {e}")),
+            Some(Ok(Ok(()))) | None => None,
         };
         if let Some(reason) = &failed {
             tracing::error!(%reason, "stopping");
@@ -242,14 +246,17 @@ impl App {
                 "{reason}; uncommitted messages will be re-read on restart"
             )));
         }
-        let drained = match tokio::time::timeout_at(deadline, pipeline).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(reason))) => Err(reason),
-            Ok(Err(e)) => Err(format!("the pipeline task failed: {e}")),
-            Err(_) => Err(format!(
-                "in-flight messages not finished within {}s",
-                grace.as_secs()
-            )),
+        let drained = match ended {
+            Some(_) => Ok(()),
+            None => match tokio::time::timeout_at(deadline, pipeline).await {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(reason))) => Err(reason),
+                Ok(Err(e)) => Err(format!("the pipeline task failed: {e}")),
+                Err(_) => Err(format!(
+                    "in-flight messages not finished within {}s",
+                    grace.as_secs()
+                )),
+            },
         };
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let flush_stage = stage.clone();
