@@ -219,7 +219,14 @@ fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
         return None;
     }
     let value = match tok.kind {
-        TokKind::Number => doc.tok(i).replace(',', "").parse::<f64>().ok()?,
+        // A digit string past f64's range parses as infinity, which JSON
+        // cannot carry; no such rate is a rate.
+        TokKind::Number => doc
+            .tok(i)
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())?,
         TokKind::Word => {
             // "one hundred percent": take the compound only from its start.
             if i > 0 && word_number(doc.tok(i - 1)).is_some() {

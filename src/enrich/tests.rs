@@ -768,6 +768,27 @@ fn percentages_that_are_not_tariffs_are_ignored() {
     assert!(r.tariff_measures.is_empty(), "{:?}", tariffs(&r));
 }
 
+#[test]
+fn a_rate_too_long_for_a_number_is_no_rate() {
+    // Found by the enrich fuzz target: 400 nines before "%" became an
+    // infinite rate, which the record wrote as `"rate_percent": null`.
+    let nines = "9".repeat(400);
+    let r = run(
+        "U.S. tariffs on China",
+        &format!("The United States imposes a {nines}% tariff on Chinese goods."),
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(r.tariff_measures.is_empty(), "{:?}", tariffs(&r));
+    let r = run(
+        "U.S. tariffs on China",
+        "The United States imposes a 145% tariff on Chinese goods.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        [measure("country:US", Some("country:CN"), 145.0)]
+    );
+}
+
 // ------------------------------------------------------------------ deadlines
 
 #[test]
