@@ -31,7 +31,7 @@ pub enum PoisonKind {
     InvalidJson,
     /// A known field has the wrong type or format.
     InvalidField,
-    /// Neither `body` nor `url` is present.
+    /// Neither a `body` with text nor a `url` is present.
     MissingContent,
     /// The article parsed but enrichment failed.
     EnrichFailed,
@@ -401,7 +401,8 @@ pub struct Entity {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// Country id (`country:XX`) a person or organisation belongs to.
+    /// Country id (`country:XX`) a person or organisation belongs to;
+    /// `bloc:EU` for an EU official or body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     pub count: u32,
