@@ -11,6 +11,7 @@
 //! decides when the topic is worth reading again.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::config::BreakerConfig;
@@ -21,6 +22,9 @@ pub struct Breaker {
     window: usize,
     max_ratio: f64,
     state: Mutex<State>,
+    /// Mirrors `State::open.is_some()`, read on every consumed message
+    /// without taking the lock.
+    open: AtomicBool,
     metrics: Metrics,
 }
 
@@ -40,6 +44,7 @@ impl Breaker {
             window: config.window,
             max_ratio: config.max_dead_letter_ratio,
             state: Mutex::new(State::default()),
+            open: AtomicBool::new(false),
             metrics,
         }
     }
@@ -81,6 +86,7 @@ impl Breaker {
         self.metrics.breaker_open.set(1);
         self.metrics.breaker_trips.inc();
         s.open = Some(reason.clone());
+        self.open.store(true, Ordering::Relaxed);
         Some(reason)
     }
 
@@ -90,7 +96,7 @@ impl Breaker {
     }
 
     pub fn is_open(&self) -> bool {
-        self.state.lock().expect("not poisoned").open.is_some()
+        self.open.load(Ordering::Relaxed)
     }
 }
 

@@ -207,7 +207,7 @@ impl Source {
         metrics: Metrics,
     ) -> Result<(Source, Revoked)> {
         let k = &config.kafka;
-        let k_delivery = config.pipeline.delivery;
+        let delivery = config.pipeline.delivery;
         let mut cc = ClientConfig::new();
         cc.set("bootstrap.servers", brokers)
             .set("group.id", &k.group_id)
@@ -215,7 +215,7 @@ impl Source {
             // Exactly-once: offsets are committed only inside transactions.
             .set(
                 "enable.auto.commit",
-                (k_delivery == Delivery::AtLeastOnce).to_string(),
+                (delivery == Delivery::AtLeastOnce).to_string(),
             )
             .set("auto.commit.interval.ms", k.commit_interval_ms.to_string())
             .set("enable.auto.offset.store", "false")
