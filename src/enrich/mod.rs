@@ -17,7 +17,7 @@
 //!   word up once in the rule word lists, and maps byte offsets to the char
 //!   offsets the contract uses.
 //! * `gazetteer` finds word-bounded, leftmost-longest surface forms by
-//!   walking an anchored DFA from each word start.
+//!   walking an anchored automaton from each word start.
 //! * `names` turns name matches into entities: people and organisations
 //!   the text marks, contextual ministries, traps, surname back-references.
 //! * `relevance` judges trade-policy relevance and topics and reports
@@ -178,15 +178,16 @@ pub(crate) struct WordTable {
     slots: Vec<Slot>,
     /// Per entry: its bytes after the eighth (empty for short words).
     tails: Vec<Box<[u8]>>,
-    infos: Vec<WordInfo>,
 }
 
+/// An entry with its answer in place: a hit costs one cache line.
 #[derive(Clone, Copy)]
 struct Slot {
     head: u64,
     len: u32,
-    /// Index into `tails`/`infos`; [`Slot::EMPTY`] for a free slot.
+    /// Index into `tails`; [`Slot::EMPTY`] for a free slot.
     entry: u32,
+    info: WordInfo,
 }
 
 impl Slot {
@@ -220,11 +221,11 @@ impl WordTable {
                     head: 0,
                     len: 0,
                     entry: Slot::EMPTY,
+                    info: WordInfo::default(),
                 };
                 size
             ],
             tails: Vec::with_capacity(words.len()),
-            infos: Vec::with_capacity(words.len()),
         };
         for (word, &info) in words {
             let b = word.as_bytes();
@@ -236,10 +237,10 @@ impl WordTable {
             table.slots[i] = Slot {
                 head,
                 len: b.len() as u32,
-                entry: table.infos.len() as u32,
+                entry: table.tails.len() as u32,
+                info,
             };
             table.tails.push(b.get(8..).unwrap_or_default().into());
-            table.infos.push(info);
         }
         table
     }
@@ -291,11 +292,11 @@ impl WordTable {
             if slot.entry == Slot::EMPTY {
                 return WordInfo::default();
             }
-            if slot.head == head && slot.len as usize == b.len() {
-                let e = slot.entry as usize;
-                if b.len() <= 8 || self.tails[e][..] == b[8..] {
-                    return self.infos[e];
-                }
+            if slot.head == head
+                && slot.len as usize == b.len()
+                && (b.len() <= 8 || self.tails[slot.entry as usize][..] == b[8..])
+            {
+                return slot.info;
             }
             i = (i + 1) & self.mask;
         }
