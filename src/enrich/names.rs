@@ -483,10 +483,10 @@ fn people_by_title<'a>(
     out: &mut Vec<Marked<'a>>,
 ) {
     let n = doc.tokens.len();
-    let mut i = 1;
+    let mut i = doc.next_cap(1);
     while i < n {
         if doc.flags(i) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
-            i += 1;
+            i = doc.next_cap(i + 1);
             continue;
         }
         // The title head right before the name, skipping an abbreviation dot.
@@ -503,11 +503,11 @@ fn people_by_title<'a>(
             && doc.has(h - 2, flag::PERSON_TITLE)
             && doc.has(h, flag::CAP);
         if !(is_head || of_head) {
-            i += 1;
+            i = doc.next_cap(i + 1);
             continue;
         }
         let Some(end) = name_at(doc, i) else {
-            i += 1;
+            i = doc.next_cap(i + 1);
             continue;
         };
         // Already a known person: the gazetteer has role and country.
@@ -563,7 +563,7 @@ fn people_by_appositive<'a>(
         let starts_run =
             doc.has(i, flag::CAP) && (i == 0 || doc.flags(i - 1) & cap_word != cap_word);
         let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
-            i += 1;
+            i = doc.next_cap(i + 1);
             continue;
         };
         let taken = claimed[i..end].iter().any(|&c| c);
@@ -682,7 +682,7 @@ fn orgs_by_head<'a>(
     let mut i = 0;
     while i < n {
         if !cap_word(i) {
-            i += 1;
+            i = doc.next_cap(i + 1);
             continue;
         }
         let sentence = doc.tokens[i].sentence;
@@ -845,8 +845,9 @@ fn orgs_by_acronym_and_introducer<'a>(
     let mut initials: Option<Vec<(String, usize)>> = None;
     let mut singles: Vec<&str> = Vec::new();
     let mut found: Vec<Marked<'a>> = Vec::new();
-    for (t, &taken) in busy.iter().enumerate() {
-        if taken || !doc.has(t, flag::WORD) {
+    // Both an acronym and an introduced name are capitalised.
+    for t in doc.caps() {
+        if busy[t] || !doc.has(t, flag::WORD) {
             continue;
         }
         let w = doc.tok(t);
@@ -1182,7 +1183,8 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
     }
     let mut added = Vec::new();
     let mut replaced = Vec::new();
-    for (t, tok) in doc.tokens.iter().enumerate() {
+    for t in doc.caps() {
+        let tok = &doc.tokens[t];
         if doc.flags(t) & (flag::CAP | flag::WORD) != flag::CAP | flag::WORD {
             continue;
         }

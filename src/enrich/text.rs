@@ -45,6 +45,9 @@ pub(crate) struct Doc<'a> {
     /// [`Tokenizer::name_starts`]).
     pub(crate) name_starts: Vec<u32>,
     pub(crate) phrase_starts: Vec<u32>,
+    /// The tokens whose first char is upper-case ([`flag::CAP`]), in order:
+    /// the name rules look only at these (see [`Doc::next_cap`]).
+    caps: Vec<u32>,
     /// For each char outside ASCII, in text order: the byte offset where it
     /// ends and how many bytes more than chars the text has up to there
     /// (empty for ASCII text, where bytes and chars are the same).
@@ -111,6 +114,7 @@ impl<'a> Doc<'a> {
             name_starts,
             phrase_starts,
             marks,
+            caps,
             ..
         } = t;
         let sentences = split_sentences(text, &toks, &marks, title_len, abbreviations);
@@ -135,6 +139,7 @@ impl<'a> Doc<'a> {
             words: infos,
             name_starts,
             phrase_starts,
+            caps,
             word_starts: starts,
             wide: wide_chars(text),
         }
@@ -157,6 +162,18 @@ impl<'a> Doc<'a> {
     /// The general (VADER) polarity of token `i` as written (0 if none).
     pub(crate) fn general(&self, i: usize) -> f32 {
         self.words.get(i).map_or(0.0, |w| w.general)
+    }
+
+    /// The first token from `i` on whose first char is upper-case (a
+    /// [`flag::CAP`] word), or the token count when there is none.
+    pub(crate) fn next_cap(&self, i: usize) -> usize {
+        let k = self.caps.partition_point(|&t| (t as usize) < i);
+        self.caps.get(k).map_or(self.tokens.len(), |&t| t as usize)
+    }
+
+    /// The [`flag::CAP`] tokens, in order.
+    pub(crate) fn caps(&self) -> impl Iterator<Item = usize> + '_ {
+        self.caps.iter().map(|&t| t as usize)
     }
 
     /// Token `i` with ASCII letters lower-cased.
@@ -318,6 +335,8 @@ struct Tokenizer<'a, 'x> {
     /// the tokens `split_sentences` looks at: after a line break, a `.`,
     /// `!` or `?`, and the first token of the body.
     marks: Vec<(u32, u32)>,
+    /// See [`Doc::caps`].
+    caps: Vec<u32>,
     /// The last line break since the previous token.
     newline: u32,
     body_seen: bool,
@@ -338,6 +357,7 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             name_starts: Vec::with_capacity(n),
             phrase_starts: Vec::with_capacity(n),
             marks: Vec::new(),
+            caps: Vec::with_capacity(n / 4),
             newline: NO_BREAK,
             body_seen: title_len == 0,
         }
@@ -451,6 +471,10 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             }
         }
         info.flags |= shape(w, kind);
+        let i = self.tokens.len() as u32;
+        if info.flags & flag::CAP != 0 {
+            self.caps.push(i);
+        }
         let inside = &self.starts[first..];
         if inside.len() == 1 && kind != TokKind::Punct {
             if info.flags & flag::NAME_RUN != 0 {
@@ -463,7 +487,6 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             self.name_starts.extend_from_slice(inside);
             self.phrase_starts.extend_from_slice(inside);
         }
-        let i = self.tokens.len() as u32;
         let body_start = !self.body_seen && start >= self.title_len;
         let stop = end == start + 1 && matches!(bytes[start], b'.' | b'!' | b'?');
         if self.newline != NO_BREAK || stop || body_start {
