@@ -210,7 +210,10 @@ impl App {
         ));
         let mut pipeline = tokio::spawn(pipeline::run(
             stage.clone(),
-            config.pipeline.max_in_flight,
+            pipeline::InFlight {
+                messages: config.pipeline.max_in_flight,
+                bytes: config.pipeline.max_in_flight_bytes,
+            },
             revoked,
             token.clone(),
         ));
@@ -397,6 +400,7 @@ fn log_client_settings(config: &Config) {
         group = %k.group_id,
         librdkafka = ?shown,
         max_in_flight = config.pipeline.max_in_flight,
+        max_in_flight_bytes = config.pipeline.max_in_flight_bytes,
         workers = config.workers(),
         "kafka clients configured"
     );

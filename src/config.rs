@@ -98,6 +98,7 @@ impl std::fmt::Display for PassValue {
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {
     pub max_in_flight: usize,
+    pub max_in_flight_bytes: usize,
     pub max_message_bytes: usize,
     pub workers: usize,
     pub shutdown_grace_secs: u64,
@@ -283,6 +284,12 @@ impl Config {
             return Err(invalid(
                 "pipeline.max_in_flight",
                 "must be between 1 and 1000000",
+            ));
+        }
+        if !((64 << 10)..=(64 << 30)).contains(&p.max_in_flight_bytes) {
+            return Err(invalid(
+                "pipeline.max_in_flight_bytes",
+                "must be between 64 KiB and 64 GiB",
             ));
         }
         if !(64..=(256 << 20)).contains(&p.max_message_bytes) {
@@ -507,6 +514,8 @@ mod tests {
         assert!(e.contains("pipeline.max_in_flight"), "{e}");
         let e = error_with_env("TRADEWIRE__PIPELINE__MAX_IN_FLIGHT", "lots");
         assert!(e.to_lowercase().contains("pipeline.max_in_flight"), "{e}");
+        let e = error_with_env("TRADEWIRE__PIPELINE__MAX_IN_FLIGHT_BYTES", "4096");
+        assert!(e.contains("pipeline.max_in_flight_bytes"), "{e}");
         let e = error_with_env("TRADEWIRE__KAFKA__OUTPUT_TOPIC", "articles raw");
         assert!(e.contains("kafka.output_topic"), "{e}");
         let e = error_with_env("TRADEWIRE__KAFKA__OUTPUT_TOPIC", "articles.raw");

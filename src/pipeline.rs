@@ -1,8 +1,9 @@
 //! The path between source and sink: one ordered lane per input partition.
 //!
-//! The consumer loop takes an in-flight permit (the memory bound: at the
-//! cap it stops reading until acknowledgements free room), reads a message
-//! and hands it to its partition's lane. A lane runs parsing + enrichment on
+//! The consumer loop takes an in-flight permit, reads a message, takes
+//! permits for its payload's bytes (the memory bound: at either cap it
+//! stops reading until acknowledgements free room) and hands it to its
+//! partition's lane. A lane runs parsing + enrichment on
 //! the worker pool (many at once), but sends the results to the sink in
 //! input order and acknowledges input offsets in that same order, each only
 //! after the broker acknowledged the record or dead letter it produced.
@@ -121,13 +122,14 @@ enum Step {
 
 struct Job {
     input: Arc<InputMessage>,
-    _permit: OwnedSemaphorePermit,
+    /// Its room in flight: one message, and its payload's bytes.
+    _permits: [OwnedSemaphorePermit; 2],
     span: tracing::Span,
     in_flight: prometheus::IntGauge,
 }
 
 impl Job {
-    fn new(input: InputMessage, permit: OwnedSemaphorePermit, metrics: &Metrics) -> Job {
+    fn new(input: InputMessage, permits: [OwnedSemaphorePermit; 2], metrics: &Metrics) -> Job {
         let span = tracing::info_span!(
             "message",
             topic = %input.topic,
@@ -138,7 +140,7 @@ impl Job {
         metrics.in_flight.inc();
         Job {
             input: Arc::new(input),
-            _permit: permit,
+            _permits: permits,
             span,
             in_flight: metrics.in_flight.clone(),
         }
@@ -155,53 +157,76 @@ impl Drop for Job {
 
 type Lanes = HashMap<(String, i32), mpsc::UnboundedSender<Job>>;
 
+/// The in-flight caps (`pipeline.max_in_flight`, `max_in_flight_bytes`).
+#[derive(Debug, Clone, Copy)]
+pub struct InFlight {
+    /// Messages read and not yet settled.
+    pub messages: usize,
+    /// Payload bytes of those messages.
+    pub bytes: usize,
+}
+
+/// The unit of the byte budget's semaphore.
+const BYTE_UNIT: usize = 1024;
+
+/// What waiting for room in flight came to.
+enum Room {
+    Granted(OwnedSemaphorePermit),
+    /// Shutting down: stop reading.
+    Stopped,
+    /// Exactly-once: a transaction closed meanwhile and was aborted, so the
+    /// partitions were rewound and the message in hand will be read again.
+    Rewound,
+}
+
 /// Reads until `token` is cancelled, then lets every lane drain. Returns
 /// when all in-flight messages are acknowledged (or their lanes gave up
 /// because the producer shut down). `Err` says why the pipeline cannot go
 /// on (exactly-once: the producer was fenced, or a rewind failed).
 pub async fn run(
     stage: Arc<Stage>,
-    max_in_flight: usize,
+    caps: InFlight,
     mut revoked: Revoked,
     token: CancellationToken,
 ) -> Result<(), String> {
-    let permits = Arc::new(Semaphore::new(max_in_flight));
-    let mut lanes: Lanes = HashMap::new();
-    let mut lane_tasks = JoinSet::new();
+    let permits = Arc::new(Semaphore::new(caps.messages));
+    let byte_units = (caps.bytes / BYTE_UNIT).max(1);
+    let bytes = Arc::new(Semaphore::new(byte_units));
     let mut commit_tick = tokio::time::interval(stage.transaction_interval);
     commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut r = Reader {
+        lanes: HashMap::new(),
+        lane_tasks: JoinSet::new(),
+        commit_tick,
+    };
     let eos = stage.txn.is_some();
 
     'read: loop {
         if stage.breaker.is_open() {
-            halted(&stage, &mut lanes, &mut lane_tasks, &mut revoked, &token).await?;
+            halted(
+                &stage,
+                &mut r.lanes,
+                &mut r.lane_tasks,
+                &mut revoked,
+                &token,
+            )
+            .await?;
             break 'read;
         }
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(p) => p,
-            Err(_) => {
-                stage.metrics.backpressure_waits.inc();
-                tracing::debug!(max_in_flight, "in-flight cap reached; pausing consumption");
-                loop {
-                    tokio::select! {
-                        _ = token.cancelled() => break 'read,
-                        _ = commit_tick.tick(), if eos => {
-                            close_transaction(&stage, &mut lanes, &mut lane_tasks).await?;
-                        }
-                        p = permits.clone().acquire_owned() => break p.expect("semaphore is never closed"),
-                    }
-                }
-            }
+        let permit = match r.room(&stage, &token, &permits, 1, "messages").await? {
+            Room::Granted(p) => p,
+            Room::Stopped => break 'read,
+            Room::Rewound => continue 'read,
         };
         let input = loop {
             tokio::select! {
                 biased;
                 _ = token.cancelled() => break 'read,
                 Some(gone) = revoked.recv() => {
-                    on_revoke(&stage, &mut lanes, &mut lane_tasks, gone).await?;
+                    on_revoke(&stage, &mut r.lanes, &mut r.lane_tasks, gone).await?;
                 }
-                _ = commit_tick.tick(), if eos => {
-                    close_transaction(&stage, &mut lanes, &mut lane_tasks).await?;
+                _ = r.commit_tick.tick(), if eos => {
+                    close_transaction(&stage, &mut r.lanes, &mut r.lane_tasks).await?;
                 }
                 msg = stage.source.recv() => match msg {
                     Ok(m) => break m,
@@ -213,12 +238,21 @@ pub async fn run(
                 },
             }
         };
+        // A message larger than the whole budget runs alone.
+        let units = input.payload.len().div_ceil(BYTE_UNIT).clamp(1, byte_units);
+        // Unsettled, the message in hand is read again after a restart or
+        // a rewind: dropping it here loses nothing.
+        let byte_permit = match r.room(&stage, &token, &bytes, units, "bytes").await? {
+            Room::Granted(p) => p,
+            Room::Stopped => break 'read,
+            Room::Rewound => continue 'read,
+        };
         stage.metrics.consumed.inc();
         let key = (input.topic.clone(), input.partition);
-        let job = Job::new(input, permit, &stage.metrics);
-        let lane = lanes.entry(key).or_insert_with(|| {
+        let job = Job::new(input, [permit, byte_permit], &stage.metrics);
+        let lane = r.lanes.entry(key).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            lane_tasks.spawn(lane(stage.clone(), rx));
+            r.lane_tasks.spawn(lane(stage.clone(), rx));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = lane.send(job) {
@@ -230,6 +264,11 @@ pub async fn run(
             );
         }
     }
+    let Reader {
+        lanes,
+        mut lane_tasks,
+        ..
+    } = r;
     drop(lanes);
     while lane_tasks.join_next().await.is_some() {}
     if eos {
@@ -240,28 +279,70 @@ pub async fn run(
     Ok(())
 }
 
-/// Exactly-once: commits the open transaction, or aborts it and rewinds.
+/// The read loop's lanes and transaction clock.
+struct Reader {
+    lanes: Lanes,
+    lane_tasks: JoinSet<()>,
+    commit_tick: tokio::time::Interval,
+}
+
+impl Reader {
+    /// Takes `n` permits of the `cap` semaphore, waiting while acks free
+    /// room (in exactly-once mode, transactions keep closing meanwhile).
+    async fn room(
+        &mut self,
+        stage: &Arc<Stage>,
+        token: &CancellationToken,
+        sem: &Arc<Semaphore>,
+        n: usize,
+        cap: &str,
+    ) -> Result<Room, String> {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if let Ok(p) = sem.clone().try_acquire_many_owned(n) {
+            return Ok(Room::Granted(p));
+        }
+        stage.metrics.backpressure_waits.inc();
+        tracing::debug!(cap, "in-flight cap reached; pausing consumption");
+        let eos = stage.txn.is_some();
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return Ok(Room::Stopped),
+                _ = self.commit_tick.tick(), if eos => {
+                    if close_transaction(stage, &mut self.lanes, &mut self.lane_tasks).await? {
+                        return Ok(Room::Rewound);
+                    }
+                }
+                p = sem.clone().acquire_many_owned(n) => {
+                    return Ok(Room::Granted(p.expect("semaphore is never closed")));
+                }
+            }
+        }
+    }
+}
+
+/// Exactly-once: commits the open transaction, or aborts it and rewinds
+/// (then `Ok(true)`).
 async fn close_transaction(
     stage: &Arc<Stage>,
     lanes: &mut Lanes,
     lane_tasks: &mut JoinSet<()>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let Some(txn) = &stage.txn else {
-        return Ok(());
+        return Ok(false);
     };
     let (closed, gate) = txn.close(&stage.sink, &stage.source, &stage.metrics).await;
     match closed {
-        Closed::Idle => Ok(()),
+        Closed::Idle => Ok(false),
         Closed::Committed { partitions } => {
             tracing::debug!(partitions, "transaction committed");
-            Ok(())
+            Ok(false)
         }
         Closed::Aborted(reason) => {
             tracing::warn!(%reason, "transaction aborted; rewinding to the committed offsets");
             drop_lanes(lanes, lane_tasks).await;
             let rewound = txn.rewind(&stage.source).await;
             drop(gate);
-            rewound
+            rewound.map(|()| true)
         }
         Closed::Fatal(reason) => {
             tracing::error!(%reason, "transactional producer cannot go on");
@@ -290,7 +371,9 @@ async fn on_revoke(
     tracing::info!(partitions = ?gone, "partitions revoked: aborting the open transaction");
     drop_lanes(lanes, lane_tasks).await;
     txn.doom("partitions revoked");
-    close_transaction(stage, lanes, lane_tasks).await
+    close_transaction(stage, lanes, lane_tasks)
+        .await
+        .map(|_| ())
 }
 
 /// Drops every lane and whatever it held in flight.
@@ -319,7 +402,9 @@ async fn halted(
         tokio::select! {
             _ = token.cancelled() => return Ok(()),
             Some(gone) = revoked.recv() => on_revoke(stage, lanes, lane_tasks, gone).await?,
-            _ = tick.tick() => close_transaction(stage, lanes, lane_tasks).await?,
+            _ = tick.tick() => {
+                close_transaction(stage, lanes, lane_tasks).await?;
+            }
             msg = stage.source.recv() => if let Ok(m) = msg {
                 tracing::debug!(partition = m.partition, offset = m.offset, "breaker open: message left unread");
             },

@@ -3,6 +3,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use tradewire::config::Config;
+
 use crate::helpers::*;
 
 const WAIT: Duration = Duration::from_secs(90);
@@ -176,25 +178,27 @@ async fn tansu_poison_is_dead_lettered_and_the_partition_keeps_flowing() {
     poison_is_dead_lettered_and_the_partition_keeps_flowing(Broker::tansu()).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
+/// Runs `payloads` (alternating over 2 partitions) through a service whose
+/// in-flight caps `cap` sets, and checks that consumption paused at the cap
+/// and that every article came out all the same.
+async fn through_a_cap(name: &str, cap: impl FnOnce(&mut Config), payloads: &[String]) {
     let broker = Broker::mock();
-    let topics = Topics::new("backpressure");
+    let topics = Topics::new(name);
     broker.create(&topics, 2).await;
     let bootstrap = broker.bootstrap();
     let mut config = test_config(&bootstrap, &topics);
-    config.pipeline.max_in_flight = 2;
+    cap(&mut config);
     let app = spawn_app(config).await;
 
-    let payloads: Vec<String> = (0..80).map(article).collect();
     let msgs: Vec<(i32, Option<&str>, &[u8])> = payloads
         .iter()
         .enumerate()
         .map(|(i, p)| ((i % 2) as i32, None, p.as_bytes()))
         .collect();
     produce(&producer(&bootstrap), &topics.input, &msgs, &[]).await;
-    let out = read_n(&bootstrap, &topics.output, 80, WAIT).await;
-    assert_eq!(ids(&out).into_iter().collect::<BTreeSet<_>>().len(), 80);
+    let out = read_n(&bootstrap, &topics.output, payloads.len(), WAIT).await;
+    let got: BTreeSet<String> = ids(&out).into_iter().collect();
+    assert_eq!(got.len(), payloads.len(), "every article: {got:?}");
 
     let metrics = app.metrics().await;
     let waits: u64 = metrics
@@ -202,12 +206,42 @@ async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
         .find_map(|l| l.strip_prefix("tradewire_backpressure_waits_total "))
         .and_then(|v| v.parse().ok())
         .expect("backpressure metric");
-    assert!(waits > 0, "the cap of 2 was reached at least once");
+    assert!(waits > 0, "the cap was reached at least once");
     assert!(
         metrics.contains("tradewire_messages_in_flight 0"),
         "nothing left in flight"
     );
     app.stop().await.expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tiny_in_flight_cap_pauses_consumption_but_loses_nothing() {
+    let payloads: Vec<String> = (0..80).map(article).collect();
+    through_a_cap("backpressure", |c| c.pipeline.max_in_flight = 2, &payloads).await;
+}
+
+/// An article of about `kib` KiB: the test article with its body repeated.
+fn big_article(i: usize, kib: usize) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&article(i)).unwrap();
+    let para = v["body"].as_str().unwrap().to_owned();
+    let body = vec![para.as_str(); kib * 1024 / para.len() + 1].join("\n\n");
+    v["body"] = body.into();
+    v.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_byte_budget_pauses_consumption_and_a_message_larger_than_it_still_passes() {
+    // Room for 1,000 messages but only 64 KiB: two 40 KiB articles do not
+    // fit at once, and the 200 KiB one is larger than the whole budget.
+    let payloads: Vec<String> = (0..30)
+        .map(|i| big_article(i, if i == 15 { 200 } else { 40 }))
+        .collect();
+    let cap = |c: &mut Config| {
+        c.pipeline.max_in_flight = 1000;
+        c.pipeline.max_in_flight_bytes = 64 << 10;
+        c.pipeline.max_message_bytes = 1 << 20;
+    };
+    through_a_cap("byte-budget", cap, &payloads).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
