@@ -227,7 +227,13 @@ impl Source {
             )
             // Bound librdkafka's prefetch so that pausing under backpressure
             // bounds memory too.
-            .set("queued.max.messages.kbytes", "16384");
+            .set("queued.max.messages.kbytes", "16384")
+            // Once that prefetch is full, librdkafka waits this long before
+            // it fetches again (default 1 s). At full speed the 16 MiB last
+            // ~0.4 s, so the default left the pipeline idle for ~0.45 s of
+            // every ~0.85 s: 5,800 articles/s end to end instead of 12,800
+            // (measured with `tradewire loadgen`).
+            .set("fetch.queue.backoff.ms", "50");
         // The next-generation group protocol (KIP-848) takes both from the
         // broker and refuses them here.
         let protocol = k
