@@ -463,15 +463,21 @@ async fn rebalance_under_load(broker: Broker, delivery: Delivery) {
 /// commit. Nothing may be lost.
 async fn sigterm_during_a_rebalance(broker: Broker, delivery: Delivery) {
     let (topics, bootstrap, run) = setup("sigterm-in-rebalance", &broker, delivery, 3).await;
-    let env = run.env(&[]);
-    let mut current = spawn_process(&bootstrap, &topics, &env);
+    // Each instance is a pod of its own (its own transactional.id).
+    let spawn = |pod| spawn_process(&bootstrap, &topics, &run.instance_env(pod, &[]));
+    let mut current = spawn("pod-0");
     let feeder = run.feed_in_background(Feed::paced(0, 3000, Duration::from_secs(45)));
     run.observer
         .wait_for(200, WAIT, "before the first join")
         .await;
     let mut statuses = Vec::new();
-    for delay in [400, 600, 800, 1000] {
-        let next = spawn_process(&bootstrap, &topics, &env);
+    for (delay, pod) in [
+        (400, "pod-1"),
+        (600, "pod-2"),
+        (800, "pod-3"),
+        (1000, "pod-4"),
+    ] {
+        let next = spawn(pod);
         tokio::time::sleep(Duration::from_millis(delay)).await;
         let leaver = std::mem::replace(&mut current, next);
         let status = tokio::task::spawn_blocking(move || leaver.terminate())
@@ -479,6 +485,7 @@ async fn sigterm_during_a_rebalance(broker: Broker, delivery: Delivery) {
             .unwrap();
         statuses.push((delay, status.code()));
         settled(&[&current], 3).await;
+        run.snapshot_commits(&[&current]).await;
     }
     feeder.await.expect("feeder");
     run.finish(WAIT, &[&current]).await;
@@ -657,4 +664,8 @@ fault_tests! {
     /// open transaction of) the survivor.
     mock_sigkill_loop_exactly_once:
         Broker::mock(), Delivery::ExactlyOnce, 300 s => |b, d| sigkill_loop(b, d, 2);
+    /// Exactly-once has no final offset commit to be refused (offsets go
+    /// with the transactions); a revoke aborts the open transaction.
+    mock_sigterm_during_a_rebalance_exits_0_exactly_once:
+        Broker::mock(), Delivery::ExactlyOnce, 200 s => sigterm_during_a_rebalance;
 }
