@@ -367,9 +367,12 @@ impl Observer {
     }
 
     /// Waits (up to `timeout`) until this observer has read everything the
-    /// output and dead-letter topics held when it was called: their end
-    /// offsets (the last stable offset, for a `read_committed` reader) are
-    /// taken first. False if the broker did not answer or it took longer.
+    /// output and dead-letter topics held when it was called: their high
+    /// watermarks are taken first. (The mock serves a `read_committed`
+    /// reader up to the high watermark; a Kafka broker stops it at the
+    /// last stable offset, so there the wait also lasts until transactions
+    /// open at the call have ended.) False if the broker did not answer or
+    /// it took longer.
     pub async fn caught_up(&self, timeout: Duration) -> bool {
         let (consumer, partitions) = (self.consumer.clone(), self.partitions.clone());
         let ends = tokio::task::spawn_blocking(move || {
