@@ -186,6 +186,21 @@ impl ConsumerContext for SourceContext {
     }
 }
 
+/// Commit errors saying that this member's partitions are being or were
+/// given to another member: a rebalance in progress, an older generation,
+/// a membership the coordinator no longer knows, or an assignment librdkafka
+/// already gave up.
+pub fn partitions_moved(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::RebalanceInProgress
+            | RDKafkaErrorCode::IllegalGeneration
+            | RDKafkaErrorCode::UnknownMemberId
+            | RDKafkaErrorCode::StaleMemberEpoch
+            | RDKafkaErrorCode::AssignmentLost
+    )
+}
+
 fn sorted(set: &HashSet<(String, i32)>) -> Vec<(String, i32)> {
     let mut v: Vec<_> = set.iter().cloned().collect();
     v.sort();
@@ -313,10 +328,27 @@ impl Source {
         }
     }
 
-    /// Commits stored offsets now (blocking; call from a blocking context).
+    /// Commits stored offsets now, on shutdown (blocking; call from a
+    /// blocking context).
+    ///
+    /// A commit the group refuses because the partitions are being or were
+    /// reassigned ([`partitions_moved`]) is not a failure of this instance:
+    /// every record it consumed was delivered before the commit was tried,
+    /// and the next owner starts at the last committed offset, so it
+    /// re-delivers (at-least-once), never loses. It is logged as a warning
+    /// and the shutdown counts as clean.
     pub fn commit(&self) -> Result<()> {
         match self.consumer.commit_consumer_state(CommitMode::Sync) {
             Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
+            Err(KafkaError::ConsumerCommit(code)) if partitions_moved(code) => {
+                tracing::warn!(
+                    error = %code,
+                    "final offset commit refused: the group is rebalancing or has moved the \
+                     partitions on; their next owner re-delivers what was acknowledged since \
+                     the last commit"
+                );
+                Ok(())
+            }
             Err(e) => Err(Error::Kafka {
                 context: "committing offsets",
                 source: e,
