@@ -183,7 +183,11 @@ impl Config {
             .merge(
                 Env::prefixed("TRADEWIRE__")
                     .split("__")
-                    .filter(|key| pass_through_section(key.as_str()).is_none()),
+                    // The filter sees the key with `__` already turned into
+                    // `.`; a librdkafka key written with its own dots
+                    // (`…__PRODUCER__linger.ms`) must not become a nested
+                    // table either.
+                    .filter(|key| pass_through_section(&key.as_str().replace('.', "__")).is_none()),
             )
             .merge(pass_through_env())
     }
@@ -494,6 +498,18 @@ mod tests {
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.kafka.common["sasl.password"].to_string(), "00123");
             assert_eq!(c.kafka.consumer["client.rack"].to_string(), "007.50");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_pass_through_key_may_keep_its_dots_in_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("TRADEWIRE__KAFKA__PRODUCER__linger.ms", "2");
+            jail.set_env("TRADEWIRE__KAFKA__CONSUMER__fetch.wait.max.ms", "7");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.kafka.producer["linger.ms"].to_string(), "2");
+            assert_eq!(c.kafka.consumer["fetch.wait.max.ms"].to_string(), "7");
             Ok(())
         });
     }
