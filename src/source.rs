@@ -190,7 +190,7 @@ impl ConsumerContext for SourceContext {
 /// given to another member: a rebalance in progress, an older generation,
 /// a membership the coordinator no longer knows, or an assignment librdkafka
 /// already gave up.
-pub fn partitions_moved(code: RDKafkaErrorCode) -> bool {
+fn partitions_moved(code: RDKafkaErrorCode) -> bool {
     matches!(
         code,
         RDKafkaErrorCode::RebalanceInProgress

@@ -72,14 +72,6 @@ async fn outputs(bootstrap: &str, topics: &Topics, want: usize) -> (HashSet<Stri
     (distinct.clone(), all.len() - distinct.len())
 }
 
-/// The value of the series whose line starts with `line_start`.
-fn metric(text: &str, line_start: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(line_start))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn records_and_offsets_commit_together() {
     let broker = Broker::mock();

@@ -540,3 +540,11 @@ pub fn ids(records: &[Record]) -> Vec<String> {
         .map(|r| r.json()["id"].as_str().expect("id").to_owned())
         .collect()
 }
+
+/// The value of the `/metrics` series whose line starts with `line_start`.
+pub fn metric(text: &str, line_start: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(line_start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}

@@ -201,12 +201,9 @@ async fn through_a_cap(name: &str, cap: impl FnOnce(&mut Config), payloads: &[St
     assert_eq!(got.len(), payloads.len(), "every article: {got:?}");
 
     let metrics = app.metrics().await;
-    let waits: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("tradewire_backpressure_waits_total "))
-        .and_then(|v| v.parse().ok())
-        .expect("backpressure metric");
-    assert!(waits > 0, "the cap was reached at least once");
+    let waits =
+        metric(&metrics, "tradewire_backpressure_waits_total ").expect("backpressure metric");
+    assert!(waits > 0.0, "the cap was reached at least once");
     assert!(
         metrics.contains("tradewire_messages_in_flight 0"),
         "nothing left in flight"
