@@ -502,6 +502,23 @@ async fn sigterm_during_a_rebalance(broker: Broker, delivery: Delivery) {
 
 // --- SIGKILL at random points ---------------------------------------------
 
+/// How long the tansu SIGKILL loop waits before its last restart: tansu's
+/// follower JoinGroup pause (3 s) plus the loop's `session.timeout.ms`
+/// (2 s), and a second to spare. tansu 0.6 can hand a dead member's
+/// partitions to nobody for good: when a heartbeat is what finds a member
+/// expired, `Inner<O, Formed>::heartbeat` (tansu-broker
+/// `coordinator/group/administrator.rs`) drops it and answers
+/// REBALANCE_IN_PROGRESS but leaves the group Formed; the survivor's
+/// rejoin is answered as "existing" and its SyncGroup gets the stored
+/// assignment, without the dead member's partitions, and nothing changes
+/// until a member joins or leaves. (A join, unlike a heartbeat, moves the
+/// group back to Forming, so later restarts in the loop heal it; only
+/// after the last one can it stick. Kafka moves the group to
+/// PreparingRebalance; tansu rewrote this after 0.6.) Waiting until every
+/// killed member has expired and its delayed join has landed means the
+/// last instance's join, not a heartbeat, removes them.
+const TANSU_GHOST_EXPIRY: Duration = Duration::from_secs(6);
+
 /// `instances` instances (pods `pod-0`, `pod-1`, …) run side by side; one
 /// of them, picked at random, is killed with SIGKILL 20 times at random
 /// points (startup, joining the group, mid-stream, committing) and
@@ -514,6 +531,8 @@ async fn sigterm_during_a_rebalance(broker: Broker, delivery: Delivery) {
 /// replays them. `session.timeout.ms` is 2 s (as a deployment that wants
 /// fast fail-over would set it) so a killed member's partitions move on
 /// quickly; with the default 10 s, 20 restarts take minutes.
+///
+/// On tansu the last restart waits [`TANSU_GHOST_EXPIRY`] first.
 async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
     let kills = 20;
     let seed: u64 = std::env::var("FAULTS_SEED")
@@ -546,7 +565,7 @@ async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
     let mut mid_stream = 0;
     let mut delays = Vec::new();
     let mut victims = Vec::new();
-    for _ in 0..kills {
+    for kill in 0..kills {
         let before = run.observer.count();
         let delay = Duration::from_millis(rng.u64(300..=5000));
         delays.push(delay.as_millis());
@@ -564,6 +583,9 @@ async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
         let (pod, app) = apps.swap_remove(victim);
         app.kill();
         victims.push(pod);
+        if kill + 1 == kills && matches!(broker, Broker::Tansu(_)) {
+            tokio::time::sleep(TANSU_GHOST_EXPIRY).await;
+        }
         // Restarted only once the old process is gone: two live producers
         // must never share a transactional.id.
         apps.push(spawn(pod));

@@ -192,7 +192,7 @@ impl Tansu {
                 "--advertised-listener-url",
                 &listener,
             ])
-            .stdout(Stdio::null())
+            .stdout(log_sink())
             .stderr(log_sink())
             .spawn()
             .unwrap_or_else(|e| {
