@@ -694,7 +694,8 @@ impl Enricher {
 fn build_entities(doc: &Doc<'_>, ents: Entities<'_>, per_sentence: &[f32]) -> Vec<Entity> {
     // Mentions grouped by entity, each group in text order, once each.
     let mut mentions = ents.mentions;
-    mentions.sort_by_key(|f| (f.ent, f.start, f.end));
+    // The key is the whole `Found`, so an unstable sort orders it the same.
+    mentions.sort_unstable_by_key(|f| (f.ent, f.start, f.end));
     mentions.dedup_by_key(|f| (f.ent, f.start, f.end));
     let mut out: Vec<(usize, Entity)> = Vec::new();
     // Buffers reused for every entity.
@@ -742,7 +743,8 @@ fn build_entities(doc: &Doc<'_>, ents: Entities<'_>, per_sentence: &[f32]) -> Ve
             },
         ));
     }
-    out.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
+    // Ids are unique, so an unstable sort orders them the same.
+    out.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.id.cmp(&y.id)));
     out.into_iter().map(|(_, e)| e).collect()
 }
 

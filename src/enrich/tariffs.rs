@@ -173,10 +173,11 @@ const NUMBER_WORDS: [(&str, f64); 28] = [
 
 /// "fifty", "twenty-five", "one hundred" as a number.
 fn word_number(w: &str) -> Option<f64> {
-    let lower = w.to_ascii_lowercase();
     let mut total = 0.0f64;
-    for part in lower.split('-') {
-        let &(_, v) = NUMBER_WORDS.iter().find(|(n, _)| *n == part)?;
+    for part in w.split('-') {
+        let &(_, v) = NUMBER_WORDS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(part))?;
         total = if v == 100.0 {
             total.max(1.0) * 100.0
         } else {
@@ -221,12 +222,15 @@ fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
     let value = match tok.kind {
         // A digit string past f64's range parses as infinity, which JSON
         // cannot carry; no such rate is a rate.
-        TokKind::Number => doc
-            .tok(i)
-            .replace(',', "")
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())?,
+        TokKind::Number => {
+            let digits = doc.tok(i);
+            let parsed = if digits.contains(',') {
+                digits.replace(',', "").parse::<f64>()
+            } else {
+                digits.parse::<f64>()
+            };
+            parsed.ok().filter(|v| v.is_finite())?
+        }
         TokKind::Word => {
             // "one hundred percent": take the compound only from its start.
             if i > 0 && word_number(doc.tok(i - 1)).is_some() {
