@@ -276,6 +276,13 @@ impl Observer {
             // Only what a transaction committed (the librdkafka default,
             // said out loud: exactly-once output must be read this way).
             .set("isolation.level", "read_committed")
+            // After the mock broker comes back, one of this reader's
+            // requests can go unanswered; librdkafka drops it only after
+            // `socket.timeout.ms` (60 s by default), and the reader saw
+            // nothing new for 57 s although the service had long
+            // delivered everything. 10 s: the broker-restart run then
+            // sees all handled 12 s after the restart.
+            .set("socket.timeout.ms", "10000")
             .create()
             .expect("observer consumer");
         let mut tpl = TopicPartitionList::new();

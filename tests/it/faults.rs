@@ -143,11 +143,15 @@ async fn broker_stopped_mid_stream_and_restarted(mut broker: Broker, delivery: D
         "the service exited while the broker was down"
     );
     broker.restart();
+    let up = Instant::now();
     finish_feeding(feeder).await;
     let audit = run.finish(WAIT, &[&app]).await;
     report(&format!(
-        "{}: broker stopped after {at_stop} of {} inputs were handled, restarted 5 s later",
-        run.label, audit.produced
+        "{}: broker stopped after {at_stop} of {} inputs were handled, restarted 5 s later; \
+         all handled {:.1} s after the restart",
+        run.label,
+        audit.produced,
+        up.elapsed().as_secs_f64()
     ));
     stop(app, "the service").await;
 }
