@@ -782,20 +782,18 @@ impl Run {
             tokio::task::spawn_blocking(move || committed_offsets(&bootstrap, &input, &group))
                 .await
                 .unwrap();
-        let mut from_apps = BTreeMap::new();
+        let asked = from_group.is_some();
+        let mut offsets = from_group.unwrap_or_default();
+        let mut reported = false;
         for app in apps {
             for (p, o) in reported_commits(app, &self.input).await {
-                let top = from_apps.entry(p).or_insert(o);
+                reported = true;
+                let top = offsets.entry(p).or_insert(o);
                 *top = (*top).max(o);
             }
         }
-        if from_group.is_none() && from_apps.is_empty() {
+        if !asked && !reported {
             return;
-        }
-        let mut offsets = from_group.unwrap_or_default();
-        for (p, o) in from_apps {
-            let top = offsets.entry(p).or_insert(o);
-            *top = (*top).max(o);
         }
         let ahead_then = match self.observer.caught_up(Duration::from_secs(10)).await {
             true => Some(self.observer.ahead(&self.ledger, &offsets)),
