@@ -289,14 +289,24 @@ impl WordTable {
         let mut i = self.slot_of(head, b);
         loop {
             let slot = self.slots[i];
-            if slot.entry == Slot::EMPTY {
-                return WordInfo::default();
-            }
-            if slot.head == head
-                && slot.len as usize == b.len()
-                && (b.len() <= 8 || self.tails[slot.entry as usize][..] == b[8..])
-            {
-                return slot.info;
+            // Whether a token is on a list is as good as random, so the
+            // first slot's answer is taken without branching on it; only
+            // a collision (rare at this load) loops.
+            // (One compare for "this word or a free slot": the compiler
+            // splits a boolean `|` back into two branches.)
+            let mismatch = (slot.head ^ head) | (u64::from(slot.len) ^ b.len() as u64);
+            let occupied = u64::from(slot.entry ^ Slot::EMPTY);
+            if mismatch.min(occupied) == 0 {
+                let same = (mismatch == 0) & (occupied != 0);
+                let tail_differs =
+                    b.len() > 8 && same && self.tails[slot.entry as usize][..] != b[8..];
+                if !tail_differs {
+                    let keep = u32::from(same).wrapping_neg();
+                    return WordInfo {
+                        flags: slot.info.flags & keep,
+                        general: f32::from_bits(slot.info.general.to_bits() & keep),
+                    };
+                }
             }
             i = (i + 1) & self.mask;
         }
@@ -334,8 +344,11 @@ pub(crate) mod flag {
     pub(crate) const PHRASE_RUN: u32 = 1 << 20;
     /// Lower-cased, a month or weekday name (`deadlines`).
     pub(crate) const DATE_WORD: u32 = 1 << 21;
+    /// Lower-cased, the first word of a several-word "all-targets" phrase
+    /// ("all trading partners": `tariffs`).
+    pub(crate) const ALL_TARGETS_FIRST: u32 = 1 << 22;
     /// The bits looked up on the lower-cased token.
-    pub(crate) const CASELESS: u32 = PHRASE_RUN | DATE_WORD;
+    pub(crate) const CASELESS: u32 = PHRASE_RUN | DATE_WORD | ALL_TARGETS_FIRST;
 }
 
 /// What the per-token lookup tells about a word.
@@ -433,6 +446,19 @@ impl Lex {
         for w in deadlines::date_words() {
             words.entry(w.to_owned()).or_default().flags |= flag::DATE_WORD;
         }
+        let all_targets_words: Vec<Vec<String>> = rules
+            .list("all-targets")
+            .iter()
+            .map(|s| {
+                s.to_lowercase()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect();
+        for phrase in all_targets_words.iter().filter(|p| p.len() > 1) {
+            words.entry(phrase[0].clone()).or_default().flags |= flag::ALL_TARGETS_FIRST;
+        }
         for (matcher, bit) in [(names, flag::NAME_RUN), (phrases, flag::PHRASE_RUN)] {
             for run in matcher.first_runs() {
                 words.entry(run.clone()).or_default().flags |= bit;
@@ -453,16 +479,7 @@ impl Lex {
             rate_blocker: set("rate-blocker"),
             impose_verb: set("impose-verb"),
             target_verb: set("target-verb"),
-            all_targets_words: rules
-                .list("all-targets")
-                .iter()
-                .map(|s| {
-                    s.to_lowercase()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .collect(),
+            all_targets_words,
             deadline_cue: set("deadline-cue"),
         }
     }

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use super::text::{Doc, TokKind};
-use super::{Entities, Model, TermHit};
+use super::{flag, Entities, Model, TermHit};
 use crate::article::{EntityKind, TariffMeasure};
 
 /// A country or bloc mention usable as imposer or target.
@@ -534,9 +534,6 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
     }
     if r.targets.is_none() {
         // Multi-word phrases ("all trading partners") count anywhere in the
-        // clause; a single word ("imports", "imported") only right after the
-        // tariff word or the rate ("a tariff on branded drug imports").
-        // Multi-word phrases ("all trading partners") count anywhere in the
         // clause; a single word ("imports", "baseline") only within seven
         // words after the tariff word or the rate.
         let phrase_at = |k: usize, words: &[String]| {
@@ -548,12 +545,14 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
         };
         let phrases = &m.lex.all_targets_words;
         // One pass over the clause; a phrase is tried only where its first
-        // word is.
+        // word is (the tokenizer marked those).
         let anywhere = (c0..c1).any(|k| {
-            let w = doc.lower_tok(k);
-            phrases
-                .iter()
-                .any(|words| words.len() > 1 && words[0] == w && phrase_at(k, words))
+            doc.has(k, flag::ALL_TARGETS_FIRST) && {
+                let w = doc.lower_tok(k);
+                phrases
+                    .iter()
+                    .any(|words| words.len() > 1 && words[0] == w && phrase_at(k, words))
+            }
         });
         r.global = anywhere
             || phrases

@@ -417,6 +417,8 @@ fn the_word_table_finds_exactly_its_words() {
     for w in probes {
         let want = map.get(w).map_or(0, |i| i.flags);
         assert_eq!(table.get(w).flags, want, "{w:?}");
+        let polarity = map.get(w).map_or(0.0, |i| i.general);
+        assert_eq!(table.get(w).general, polarity, "{w:?}");
         // The same word at the end of a text, where no 8-byte load fits.
         let text = format!("xx {w}");
         let (s, e) = (3, text.len());

@@ -505,6 +505,27 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
     }
 }
 
+/// End of the run of ASCII letters and digits from byte `j`. Eight bytes
+/// are classified at a time without a branch per byte, so a word shorter
+/// than eight bytes (most words) costs no mispredicted loop exit.
+#[inline]
+fn ascii_alnum_end(bytes: &[u8], mut j: usize) -> usize {
+    while let Some(chunk) = bytes.get(j..j + 8) {
+        let mut stop = 0u32;
+        for (k, &b) in chunk.iter().enumerate() {
+            stop |= u32::from(!is_ascii_alnum(b)) << k;
+        }
+        if stop != 0 {
+            return j + stop.trailing_zeros() as usize;
+        }
+        j += 8;
+    }
+    while j < bytes.len() && is_ascii_alnum(bytes[j]) {
+        j += 1;
+    }
+    j
+}
+
 /// End (byte offset) of the word starting at byte `k`; the word starts
 /// after its inner hyphens and apostrophes go to `starts`.
 #[inline]
@@ -512,10 +533,8 @@ fn scan_word(text: &str, k: usize, starts: &mut Vec<u32>) -> usize {
     let bytes = text.as_bytes();
     let mut j = k;
     loop {
-        // ASCII letters and digits: the common case, one byte at a time.
-        while j < bytes.len() && is_ascii_alnum(bytes[j]) {
-            j += 1;
-        }
+        // ASCII letters and digits: the common case.
+        j = ascii_alnum_end(bytes, j);
         let Some(&b) = bytes.get(j) else { break };
         // Most words end at a space or a punctuation mark that cannot join.
         let (c, len) = if b < 0x80 {
@@ -650,6 +669,19 @@ fn is_abbreviation(text: &str, tokens: &[Token], i: usize, abbreviations: &WordS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ascii_run_ends_at_the_first_byte_that_is_no_letter_or_digit() {
+        let text = "a ab abcdefg abcdefgh abcdefghi x1y2z3w4v5-u6 tariffs, Zürich 2025";
+        let bytes = text.as_bytes();
+        for start in 0..bytes.len() {
+            let mut by_byte = start;
+            while by_byte < bytes.len() && bytes[by_byte].is_ascii_alphanumeric() {
+                by_byte += 1;
+            }
+            assert_eq!(ascii_alnum_end(bytes, start), by_byte, "from byte {start}");
+        }
+    }
 
     /// Word starts the slow, obvious way.
     fn word_starts_by_scan(text: &str) -> Vec<u32> {
