@@ -178,20 +178,40 @@ pub(crate) struct WordTable {
     slots: Vec<Slot>,
     /// Per entry: its bytes after the eighth (empty for short words).
     tails: Vec<Box<[u8]>>,
+    /// Per entry: its general polarity, and a last 0 for every word
+    /// without one (kept out of the slots so that four fit a cache line).
+    polarity: Vec<f32>,
+    /// A one-hash Bloom filter of the entries with [`flag::CASELESS`] bits:
+    /// most capitalised words have no lower-case form worth a second probe
+    /// ([`WordTable::caseless`]).
+    caseless: Vec<u64>,
 }
 
-/// An entry with its answer in place: a hit costs one cache line.
+/// Bits in [`WordTable::caseless`] (a power of two; 4 KiB).
+const CASELESS_BITS: usize = 1 << 15;
+
+/// An entry with its flags in place: a hit costs one cache line.
 #[derive(Clone, Copy)]
 struct Slot {
     head: u64,
-    len: u32,
-    /// Index into `tails`; [`Slot::EMPTY`] for a free slot.
-    entry: u32,
-    info: WordInfo,
+    /// The entry's index above its length in the low byte (at most 255:
+    /// longer words differ in their tails); [`Slot::EMPTY`] for a free
+    /// slot.
+    len_entry: u32,
+    /// [`WordInfo::flags`], plus [`Slot::POLARITY`].
+    flags: u32,
 }
 
 impl Slot {
     const EMPTY: u32 = u32::MAX;
+    /// The entry has a general polarity (in [`WordTable::polarity`]).
+    const POLARITY: u32 = 1 << 31;
+
+    /// The length byte of a word of `n` bytes.
+    #[inline]
+    fn len_byte(n: usize) -> u32 {
+        n.min(255) as u32
+    }
 }
 
 /// The first eight bytes of `b` as a zero-padded little-endian word.
@@ -213,41 +233,51 @@ impl Default for WordTable {
 
 impl WordTable {
     fn new(words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>) -> WordTable {
+        assert!(words.len() < 1 << 24, "the word table holds 2^24 entries");
         let size = (words.len() * 2).next_power_of_two().max(16);
         let mut table = WordTable {
             mask: size - 1,
             slots: vec![
                 Slot {
                     head: 0,
-                    len: 0,
-                    entry: Slot::EMPTY,
-                    info: WordInfo::default(),
+                    len_entry: Slot::EMPTY,
+                    flags: 0,
                 };
                 size
             ],
             tails: Vec::with_capacity(words.len()),
+            polarity: Vec::with_capacity(words.len() + 1),
+            caseless: vec![0; CASELESS_BITS / 64],
         };
         for (word, &info) in words {
+            debug_assert_eq!(info.flags & Slot::POLARITY, 0, "a flag bit is taken");
             let b = word.as_bytes();
             let head = head_word(b);
-            let mut i = table.slot_of(head, b);
-            while table.slots[i].entry != Slot::EMPTY {
+            let hash = WordTable::hash(head, b);
+            if info.flags & flag::CASELESS != 0 {
+                let bit = WordTable::caseless_bit(hash);
+                table.caseless[bit / 64] |= 1 << (bit % 64);
+            }
+            let mut i = table.slot_of(hash);
+            while table.slots[i].len_entry != Slot::EMPTY {
                 i = (i + 1) & table.mask;
             }
+            let has_polarity = info.general.to_bits() != 0;
             table.slots[i] = Slot {
                 head,
-                len: b.len() as u32,
-                entry: table.tails.len() as u32,
-                info,
+                len_entry: (table.tails.len() as u32) << 8 | Slot::len_byte(b.len()),
+                flags: info.flags | if has_polarity { Slot::POLARITY } else { 0 },
             };
             table.tails.push(b.get(8..).unwrap_or_default().into());
+            table.polarity.push(info.general);
         }
+        table.polarity.push(0.0);
         table
     }
 
-    /// First slot to probe for a word.
+    /// The hash of a word whose [`WordTable::head`] is `head`.
     #[inline]
-    fn slot_of(&self, head: u64, b: &[u8]) -> usize {
+    fn hash(head: u64, b: &[u8]) -> u64 {
         let mut h = FxHasher::default();
         h.add(head ^ ((b.len() as u64) << 59));
         if let Some(rest) = b.get(8..) {
@@ -255,8 +285,21 @@ impl WordTable {
                 h.add(head_word(chunk));
             }
         }
+        h.finish()
+    }
+
+    /// First slot to probe for a word of hash `hash`.
+    #[inline]
+    fn slot_of(&self, hash: u64) -> usize {
         // The high bits of a multiplicative hash are the well-mixed ones.
-        (h.finish() >> 40) as usize & self.mask
+        (hash >> 40) as usize & self.mask
+    }
+
+    /// The [`WordTable::caseless`] bit of a word of hash `hash` (other
+    /// bits of the hash than the slot's).
+    #[inline]
+    fn caseless_bit(hash: u64) -> usize {
+        (hash >> 24) as usize & (CASELESS_BITS - 1)
     }
 
     /// The first eight bytes of `text[start..end]`, zero-padded, read in
@@ -286,25 +329,49 @@ impl WordTable {
     /// `head`.
     #[inline]
     pub(crate) fn lookup(&self, head: u64, b: &[u8]) -> WordInfo {
-        let mut i = self.slot_of(head, b);
+        self.probe(Self::hash(head, b), head, b)
+    }
+
+    /// The [`flag::CASELESS`] bits of the word `b` (a lower-cased token)
+    /// whose [`WordTable::head`] is `head`: usually answered by the Bloom
+    /// filter alone.
+    #[inline]
+    pub(crate) fn caseless(&self, head: u64, b: &[u8]) -> u32 {
+        let hash = Self::hash(head, b);
+        let bit = Self::caseless_bit(hash);
+        if self.caseless[bit / 64] & (1 << (bit % 64)) == 0 {
+            return 0;
+        }
+        self.probe(hash, head, b).flags & flag::CASELESS
+    }
+
+    #[inline]
+    fn probe(&self, hash: u64, head: u64, b: &[u8]) -> WordInfo {
+        let mut i = self.slot_of(hash);
         loop {
             let slot = self.slots[i];
-            // Whether a token is on a list is as good as random, so the
-            // first slot's answer is taken without branching on it; only
-            // a collision (rare at this load) loops.
-            // (One compare for "this word or a free slot": the compiler
-            // splits a boolean `|` back into two branches.)
-            let mismatch = (slot.head ^ head) | (u64::from(slot.len) ^ b.len() as u64);
-            let occupied = u64::from(slot.entry ^ Slot::EMPTY);
+            // Whether a token is on a list is as good as random, so a
+            // slot's answer is taken without branching on it; only a
+            // collision loops. (One compare for "this word or a free
+            // slot": the compiler splits a boolean `|` back into two
+            // branches.)
+            let mismatch =
+                (slot.head ^ head) | u64::from((slot.len_entry & 0xff) ^ Slot::len_byte(b.len()));
+            let occupied = u64::from(slot.len_entry ^ Slot::EMPTY);
             if mismatch.min(occupied) == 0 {
                 let same = (mismatch == 0) & (occupied != 0);
-                let tail_differs =
-                    b.len() > 8 && same && self.tails[slot.entry as usize][..] != b[8..];
+                let entry = (slot.len_entry >> 8) as usize;
+                let tail_differs = b.len() > 8 && same && self.tails[entry][..] != b[8..];
                 if !tail_differs {
-                    let keep = u32::from(same).wrapping_neg();
+                    let flags = slot.flags & u32::from(same).wrapping_neg();
+                    let at = if flags & Slot::POLARITY != 0 {
+                        entry
+                    } else {
+                        self.polarity.len() - 1
+                    };
                     return WordInfo {
-                        flags: slot.info.flags & keep,
-                        general: f32::from_bits(slot.info.general.to_bits() & keep),
+                        flags: flags & !Slot::POLARITY,
+                        general: self.polarity[at],
                     };
                 }
             }

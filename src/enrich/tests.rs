@@ -396,8 +396,10 @@ fn the_word_table_finds_exactly_its_words() {
         .iter()
         .enumerate()
         .map(|(i, k)| {
+            // Every other word also carries a caseless bit.
+            let caseless = [0, flag::PHRASE_RUN, flag::DATE_WORD][i % 3];
             let info = WordInfo {
-                flags: 1 << i,
+                flags: 1 << i | caseless,
                 general: i as f32,
             };
             (k.to_string(), info)
@@ -419,6 +421,12 @@ fn the_word_table_finds_exactly_its_words() {
         assert_eq!(table.get(w).flags, want, "{w:?}");
         let polarity = map.get(w).map_or(0.0, |i| i.general);
         assert_eq!(table.get(w).general, polarity, "{w:?}");
+        let b = w.as_bytes();
+        assert_eq!(
+            table.caseless(head_word(b), b),
+            want & flag::CASELESS,
+            "{w:?}"
+        );
         // The same word at the end of a text, where no 8-byte load fits.
         let text = format!("xx {w}");
         let (s, e) = (3, text.len());

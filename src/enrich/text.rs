@@ -466,8 +466,8 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             if lower_head != head
                 || (end - start > 8 && bytes[start + 8..end] != lower[start + 8..end])
             {
-                let again = self.words.lookup(lower_head, &lower[start..end]).flags;
-                info.flags = (info.flags & !flag::CASELESS) | (again & flag::CASELESS);
+                let again = self.words.caseless(lower_head, &lower[start..end]);
+                info.flags = (info.flags & !flag::CASELESS) | again;
             }
         }
         info.flags |= shape(w, kind);
@@ -511,7 +511,8 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
 #[inline]
 fn ascii_alnum_end(bytes: &[u8], mut j: usize) -> usize {
     while let Some(chunk) = bytes.get(j..j + 8) {
-        let stop = !ascii_alnum_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes"))) & HIGH;
+        let stop =
+            !ascii_alnum_bytes(u64::from_le_bytes(chunk.try_into().expect("8 bytes"))) & HIGH;
         if stop != 0 {
             return j + (stop.trailing_zeros() / 8) as usize;
         }
