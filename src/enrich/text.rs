@@ -48,6 +48,12 @@ pub(crate) struct Doc<'a> {
     /// The tokens whose first char is upper-case ([`flag::CAP`]), in order:
     /// the name rules look only at these (see [`Doc::next_cap`]).
     caps: Vec<u32>,
+    /// Per token index, and one past the last: the first [`flag::CAP`]
+    /// token from there on, or the token count ([`Doc::next_cap`]).
+    cap_from: Vec<u32>,
+    /// Per byte offset, and one past the end: the token containing it or
+    /// the first token after it ([`Doc::token_at`]).
+    tok_at: Vec<u32>,
     /// For each char outside ASCII, in text order: the byte offset where it
     /// ends and how many bytes more than chars the text has up to there
     /// (empty for ASCII text, where bytes and chars are the same).
@@ -132,13 +138,15 @@ impl<'a> Doc<'a> {
         Doc {
             text,
             lower,
-            tokens: toks,
             tok_text,
             sentences,
             title_end: title_len,
-            words: infos,
             name_starts,
             phrase_starts,
+            cap_from: cap_from(&infos),
+            tok_at: tok_at(&toks, text.len()),
+            tokens: toks,
+            words: infos,
             caps,
             word_starts: starts,
             wide: wide_chars(text),
@@ -167,8 +175,9 @@ impl<'a> Doc<'a> {
     /// The first token from `i` on whose first char is upper-case (a
     /// [`flag::CAP`] word), or the token count when there is none.
     pub(crate) fn next_cap(&self, i: usize) -> usize {
-        let k = self.caps.partition_point(|&t| (t as usize) < i);
-        self.caps.get(k).map_or(self.tokens.len(), |&t| t as usize)
+        self.cap_from
+            .get(i)
+            .map_or(self.tokens.len(), |&t| t as usize)
     }
 
     /// The [`flag::CAP`] tokens, in order.
@@ -194,12 +203,23 @@ impl<'a> Doc<'a> {
     /// Index of the token containing `byte`, or of the first token after it
     /// (a name may start inside a glued token: "US’China").
     pub(crate) fn token_at(&self, byte: usize) -> usize {
-        self.tokens.partition_point(|t| t.end <= byte)
+        self.tok_at
+            .get(byte)
+            .map_or(self.tokens.len(), |&t| t as usize)
     }
 
     /// Indices of the tokens that overlap `start..end`.
     pub(crate) fn tokens_in(&self, start: usize, end: usize) -> std::ops::Range<usize> {
-        self.token_at(start)..self.tokens.partition_point(|t| t.start < end)
+        // The tokens that start before `end`: up to and with the one that
+        // holds its last byte, if any does.
+        let past = match end.checked_sub(1) {
+            None => 0,
+            Some(last) => {
+                let k = self.token_at(last);
+                k + usize::from(self.tokens.get(k).is_some_and(|t| t.start < end))
+            }
+        };
+        self.token_at(start)..past
     }
 
     /// Index of the sentence containing `byte`.
@@ -266,6 +286,35 @@ fn shape(w: &str, kind: TokKind) -> u32 {
         bits |= flag::ACRONYM;
     }
     bits
+}
+
+/// The `cap_from` table of [`Doc::next_cap`], built backwards without a
+/// branch per token (a search per call cost more than this pass).
+fn cap_from(infos: &[WordInfo]) -> Vec<u32> {
+    let n = infos.len();
+    let mut out = vec![n as u32; n + 1];
+    let mut next = n as u32;
+    for (i, info) in infos.iter().enumerate().rev() {
+        let cap = u32::from(info.flags & flag::CAP != 0).wrapping_neg();
+        next = (i as u32 & cap) | (next & !cap);
+        out[i] = next;
+    }
+    out
+}
+
+/// The `tok_at` table of [`Doc::token_at`] for a text of `len` bytes: the
+/// number of tokens that end at or before each byte, as a running sum.
+fn tok_at(tokens: &[Token], len: usize) -> Vec<u32> {
+    let mut out = vec![0u32; len + 1];
+    for t in tokens {
+        out[t.end] += 1;
+    }
+    let mut ended = 0;
+    for at in &mut out {
+        ended += *at;
+        *at = ended;
+    }
+    out
 }
 
 /// The `(end, extra bytes so far)` table of [`Doc::char_offset`].
@@ -687,6 +736,37 @@ fn is_abbreviation(text: &str, tokens: &[Token], i: usize, abbreviations: &WordS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_and_capital_look_ups_agree_with_a_search() {
+        let texts = [
+            "",
+            "  ",
+            "U.S. and China agree, says Bessent's team; “Zürich” 50% tariff.",
+            "EU–Japan deal\n\nTokyo said: the 10-year plan ends Aug. 12 ",
+        ];
+        for t in texts {
+            let d = Doc::new(t, 0, &abbr(), &WordTable::default());
+            let n = d.tokens.len();
+            for byte in 0..t.len() + 3 {
+                let searched = d.tokens.partition_point(|k| k.end <= byte);
+                assert_eq!(d.token_at(byte), searched, "{t:?} byte {byte}");
+                for end in byte..t.len() + 3 {
+                    let past = d.tokens.partition_point(|k| k.start < end);
+                    assert_eq!(
+                        d.tokens_in(byte, end),
+                        searched..past,
+                        "{t:?} {byte}..{end}"
+                    );
+                }
+            }
+            for i in 0..n + 2 {
+                let k = d.caps.partition_point(|&c| (c as usize) < i);
+                let searched = d.caps.get(k).map_or(n, |&c| c as usize);
+                assert_eq!(d.next_cap(i), searched, "{t:?} token {i}");
+            }
+        }
+    }
 
     #[test]
     fn an_ascii_run_ends_at_the_first_byte_that_is_no_letter_or_digit() {
