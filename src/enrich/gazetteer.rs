@@ -144,11 +144,12 @@ impl Matcher {
         assert_eq!(N, self.groups, "one result per group");
         let bytes = doc.text.as_bytes();
         let nfa = &self.nfa;
-        let mut out: [Vec<Hit<'m>>; N] = std::array::from_fn(|_| Vec::new());
+        let mut out: [Vec<Hit<'m>>; N] =
+            std::array::from_fn(|_| Vec::with_capacity(starts.len() / 4));
         // Per group, where the next match may start.
         let mut pos = [0usize; N];
         // Patterns ending on the current walk: (end, pattern id).
-        let mut ends: Vec<(usize, usize)> = Vec::new();
+        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(8);
         for &start in starts {
             let start = start as usize;
             if pos.iter().all(|&p| start < p) || !self.first_byte[usize::from(bytes[start])] {

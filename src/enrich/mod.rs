@@ -781,10 +781,10 @@ fn build_entities(doc: &Doc<'_>, ents: Entities<'_>, per_sentence: &[f32]) -> Ve
     // The key is the whole `Found`, so an unstable sort orders it the same.
     mentions.sort_unstable_by_key(|f| (f.ent, f.start, f.end));
     mentions.dedup_by_key(|f| (f.ent, f.start, f.end));
-    let mut out: Vec<(usize, Entity)> = Vec::new();
+    let mut out: Vec<(usize, Entity)> = Vec::with_capacity(ents.drafts.len());
     // Buffers reused for every entity.
-    let mut sentences: Vec<usize> = Vec::new();
-    let mut tones: Vec<f32> = Vec::new();
+    let mut sentences: Vec<usize> = Vec::with_capacity(mentions.len());
+    let mut tones: Vec<f32> = Vec::with_capacity(mentions.len());
     let mut rest = mentions.as_slice();
     for (k, d) in ents.drafts.into_iter().enumerate() {
         let n = rest.iter().take_while(|f| f.ent == k).count();

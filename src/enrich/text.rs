@@ -405,7 +405,7 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             starts: Vec::with_capacity(n),
             name_starts: Vec::with_capacity(n),
             phrase_starts: Vec::with_capacity(n),
-            marks: Vec::new(),
+            marks: Vec::with_capacity(n / 8),
             caps: Vec::with_capacity(n / 4),
             newline: NO_BREAK,
             body_seen: title_len == 0,
@@ -588,7 +588,7 @@ fn ascii_alnum_bytes(x: u64) -> u64 {
     let low = x & !HIGH;
     let digit = in_range(low, b'0', b'9');
     // Setting bit 5 folds 'A'..='Z' onto 'a'..='z' and nothing else onto them.
-    let letter = in_range(low | ONES * 0x20, b'a', b'z');
+    let letter = in_range(low | (ONES * 0x20), b'a', b'z');
     // Bytes from 0x80 up belong to wider chars.
     (digit | letter) & !x
 }
@@ -648,7 +648,7 @@ fn split_sentences(
     abbreviations: &WordSet,
 ) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(marks.len() + 2);
     let mut start = 0;
     let push = |out: &mut Vec<(usize, usize)>, start: &mut usize, end: usize| {
         if end > *start {
