@@ -658,21 +658,6 @@ fn any_escape(x: u64) -> bool {
     control | zero_in(x ^ (ONES * u64::from(b'"'))) | zero_in(x ^ (ONES * u64::from(b'\\'))) != 0
 }
 
-/// The up to seven bytes of `b` as a little-endian word, zero above them,
-/// read with overlapping loads instead of a loop.
-fn short_word(b: &[u8]) -> u64 {
-    let n = b.len();
-    let le32 = |b: &[u8]| u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes")));
-    match n {
-        0 => 0,
-        1..=3 => {
-            let byte = |i: usize| u64::from(b[i]) << (8 * i);
-            byte(0) | byte(n / 2) | byte(n - 1)
-        }
-        _ => le32(&b[..4]) | le32(&b[n - 4..]) << (8 * (n - 4)),
-    }
-}
-
 fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
@@ -690,7 +675,7 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     let tail = &bytes[clean..];
     if tail.len() < 8 {
         const SPACES: u64 = 0x2020_2020_2020_2020;
-        let word = short_word(tail) | SPACES << (8 * tail.len());
+        let word = crate::enrich::head_word(tail) | SPACES << (8 * tail.len());
         if !any_escape(word) {
             out.extend_from_slice(bytes);
             out.push(b'"');

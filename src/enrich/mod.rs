@@ -216,7 +216,7 @@ impl Slot {
 
 /// The first eight bytes of `b` as a zero-padded little-endian word.
 #[inline]
-fn head_word(b: &[u8]) -> u64 {
+pub(crate) fn head_word(b: &[u8]) -> u64 {
     match b.len() {
         0 => 0,
         1..=7 => padded_word(b),
