@@ -35,17 +35,17 @@ struct Party<'e> {
 
 /// One tariff rate and what the phrasing says about it.
 #[derive(Debug)]
-struct Rate {
+struct Rate<'a> {
     value: f64,
     sentence: usize,
     /// First token of the number, last token of the "%"/"percent".
     tok: usize,
     end_tok: usize,
-    imposer: Option<String>,
-    targets: Option<Vec<String>>,
+    imposer: Option<&'a str>,
+    targets: Option<Vec<&'a str>>,
     /// The rate applies to every country.
     global: bool,
-    goods: Vec<String>,
+    goods: Vec<&'a str>,
 }
 
 pub(crate) fn extract(
@@ -84,27 +84,27 @@ pub(crate) fn extract(
     let mut out: Vec<TariffMeasure> = Vec::new();
     for r in rates {
         let Some(imposer) = r.imposer else { continue };
-        let targets: Vec<Option<String>> = match r.targets {
+        let targets: Vec<Option<&str>> = match r.targets {
             Some(t) if !t.is_empty() => t.into_iter().map(Some).collect(),
             _ => vec![None],
         };
         let (s0, s1) = doc.sentences[r.sentence];
         let text = doc.text[s0..s1].trim().to_owned();
         for target in targets {
-            if target.as_deref() == Some(imposer.as_str()) {
+            if target == Some(imposer) {
                 continue;
             }
             let dup = out.iter().any(|t| {
                 t.imposer == imposer
-                    && t.target == target
+                    && t.target.as_deref() == target
                     && (t.rate_percent - r.value).abs() < 1e-9
             });
             if !dup {
                 out.push(TariffMeasure {
-                    imposer: imposer.clone(),
-                    target,
+                    imposer: imposer.to_owned(),
+                    target: target.map(str::to_owned),
                     rate_percent: r.value,
-                    goods: r.goods.clone(),
+                    goods: r.goods.iter().map(|&g| g.to_owned()).collect(),
                     text: text.clone(),
                 });
             }
@@ -403,7 +403,13 @@ fn clause_end(doc: &Doc<'_>, i: usize) -> usize {
     k
 }
 
-fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r: &mut Rate) {
+fn read_direction<'a>(
+    doc: &Doc<'_>,
+    m: &Model,
+    parties: &[Party<'a>],
+    cue: usize,
+    r: &mut Rate<'a>,
+) {
     let (i, end_tok) = (r.tok, r.end_tok);
     let c0 = clause_start(doc, i.min(cue));
     let c1 = clause_end(doc, i.max(cue));
@@ -451,7 +457,7 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
                     || matches!(doc.tok(p.tok_end), "'s" | "’s"))
         })
     });
-    r.imposer = np.map(|p| p.id.to_owned());
+    r.imposer = np.map(|p| p.id);
 
     // Imposer 2: "imposed by X", "duties President Trump imposed".
     if r.imposer.is_none() {
@@ -465,20 +471,20 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
                         || (p.tok_end < doc.tokens.len()
                             && m.lex.impose_verb.contains(doc.tok(p.tok_end))))
             })
-            .map(|p| p.id.to_owned());
+            .map(|p| p.id);
     }
 
     // The nearest verb before the rate decides whose clause this is.
-    let mut subject_target: Option<Vec<String>> = None;
+    let mut subject_target: Option<Vec<&str>> = None;
     let mut k = i;
     while k > c0 {
         k -= 1;
         let w = doc.tok(k);
         if m.lex.target_verb.contains(w) {
-            let mut subjects: Vec<String> = in_clause
+            let mut subjects: Vec<&str> = in_clause
                 .iter()
                 .filter(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
-                .map(|p| p.id.to_owned())
+                .map(|p| p.id)
                 .collect();
             subjects.dedup();
             if !subjects.is_empty() {
@@ -503,11 +509,11 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
                 after_preposition(doc, p),
                 Some("on" | "from" | "against" | "for")
             ) || of_after_on(doc, p))
-            && Some(p.id) != r.imposer.as_deref()
+            && Some(p.id) != r.imposer
     });
     if let Some(p) = explicit {
         // "from Canada and Mexico": coordinated parties share the rate.
-        let mut targets = vec![p.id.to_owned()];
+        let mut targets = vec![p.id];
         let mut last = p.tok_end;
         for q in in_clause
             .iter()
@@ -517,16 +523,16 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
             if !joined || q.tok == last {
                 break;
             }
-            if !targets.iter().any(|t| t == q.id) && Some(q.id) != r.imposer.as_deref() {
-                targets.push(q.id.to_owned());
+            if !targets.contains(&q.id) && Some(q.id) != r.imposer {
+                targets.push(q.id);
             }
             last = q.tok_end;
         }
         r.targets = Some(targets);
     } else if let Some(subjects) = subject_target {
-        let t: Vec<String> = subjects
+        let t: Vec<&str> = subjects
             .into_iter()
-            .filter(|s| Some(s) != r.imposer.as_ref())
+            .filter(|&s| Some(s) != r.imposer)
             .collect();
         if !t.is_empty() {
             r.targets = Some(t);
@@ -568,7 +574,7 @@ fn read_direction(doc: &Doc<'_>, m: &Model, parties: &[Party<'_>], cue: usize, r
 
 /// The party right before verb token `v`: at most six tokens back, no comma
 /// in between, not the object of a preposition.
-fn subject_before(doc: &Doc<'_>, in_clause: &[&Party<'_>], v: usize) -> Option<String> {
+fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Option<&'a str> {
     in_clause
         .iter()
         .rev()
@@ -578,35 +584,31 @@ fn subject_before(doc: &Doc<'_>, in_clause: &[&Party<'_>], v: usize) -> Option<S
                 && !(p.tok_end..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
                 && after_preposition(doc, p).is_none()
         })
-        .map(|p| p.id.to_owned())
+        .map(|p| p.id)
 }
 
 /// Fills what the phrasing left open: the same sentence's earlier measure,
 /// then the article's usual imposer and target.
-fn fill_defaults(doc: &Doc<'_>, parties: &[Party<'_>], rates: &mut [Rate]) {
-    let mode = |values: Vec<&str>| -> Option<String> {
+fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>]) {
+    let mode = |values: Vec<&'a str>| -> Option<&'a str> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for v in &values {
             *counts.entry(v).or_insert(0) += 1;
         }
         // Ties go to the value seen first.
         let best = counts.values().copied().max()?;
-        values
-            .into_iter()
-            .find(|v| counts[v] == best)
-            .map(str::to_owned)
+        values.into_iter().find(|v| counts[v] == best)
     };
-    let usual_imposer =
-        mode(rates.iter().filter_map(|r| r.imposer.as_deref()).collect()).or_else(|| {
-            let us = "country:US";
-            parties.iter().any(|p| p.id == us).then(|| us.to_owned())
-        });
+    let usual_imposer = mode(rates.iter().filter_map(|r| r.imposer).collect()).or_else(|| {
+        let us = "country:US";
+        parties.iter().find(|p| p.id == us).map(|p| p.id)
+    });
     let usual_target = mode(
         rates
             .iter()
             .filter_map(|r| r.targets.as_ref())
             .filter(|t| t.len() == 1)
-            .map(|t| t[0].as_str())
+            .map(|t| t[0])
             .collect(),
     );
     for k in 0..rates.len() {
@@ -614,8 +616,8 @@ fn fill_defaults(doc: &Doc<'_>, parties: &[Party<'_>], rates: &mut [Rate]) {
             .rev()
             .find(|&j| rates[j].sentence == rates[k].sentence);
         if rates[k].imposer.is_none() {
-            let target = rates[k].targets.as_ref().and_then(|t| t.first()).cloned();
-            let not_target = |id: &str| Some(id) != target.as_deref();
+            let target = rates[k].targets.as_ref().and_then(|t| t.first()).copied();
+            let not_target = |id: &str| Some(id) != target;
             // The usual imposer cannot be this rate's own target ("Beijing
             // ... raised its levies on American goods"): then the nearest
             // party before the rate in its sentence imposes it.
@@ -627,38 +629,38 @@ fn fill_defaults(doc: &Doc<'_>, parties: &[Party<'_>], rates: &mut [Rate]) {
                     .find(|p| {
                         doc.tokens[p.tok].sentence == s && p.tok < rates[k].tok && not_target(p.id)
                     })
-                    .map(|p| p.id.to_owned())
+                    .map(|p| p.id)
             };
             rates[k].imposer = prev
-                .and_then(|j| rates[j].imposer.clone())
+                .and_then(|j| rates[j].imposer)
                 .filter(|i| not_target(i))
-                .or_else(|| usual_imposer.clone().filter(|i| not_target(i)))
+                .or_else(|| usual_imposer.filter(|i| not_target(i)))
                 .or_else(nearest_before);
         }
         if rates[k].targets.is_none() && !rates[k].global {
             let fallback = prev
                 .and_then(|j| rates[j].targets.clone())
-                .or_else(|| usual_target.clone().map(|t| vec![t]))
+                .or_else(|| usual_target.map(|t| vec![t]))
                 .or_else(|| {
-                    let imposer = rates[k].imposer.clone();
+                    let imposer = rates[k].imposer;
                     let s = rates[k].sentence;
                     parties
                         .iter()
                         .filter(|p| {
                             !p.agent_only
                                 && doc.tokens[p.tok].sentence == s
-                                && Some(p.id) != imposer.as_deref()
+                                && Some(p.id) != imposer
                         })
                         .min_by_key(|p| p.tok.abs_diff(rates[k].tok))
-                        .map(|p| vec![p.id.to_owned()])
+                        .map(|p| vec![p.id])
                 })
                 .or_else(|| {
                     // The party the article is most about.
-                    let imposer = rates[k].imposer.clone();
+                    let imposer = rates[k].imposer;
                     mode(
                         parties
                             .iter()
-                            .filter(|p| !p.agent_only && Some(p.id) != imposer.as_deref())
+                            .filter(|p| !p.agent_only && Some(p.id) != imposer)
                             .map(|p| p.id)
                             .collect(),
                     )
@@ -670,7 +672,12 @@ fn fill_defaults(doc: &Doc<'_>, parties: &[Party<'_>], rates: &mut [Rate]) {
 }
 
 /// Commodities named between the tariff word and the end of its phrase.
-fn goods(doc: &Doc<'_>, terms: &[TermHit<'_>], from_tok: usize, end_tok: usize) -> Vec<String> {
+fn goods<'m>(
+    doc: &Doc<'_>,
+    terms: &[TermHit<'m>],
+    from_tok: usize,
+    end_tok: usize,
+) -> Vec<&'m str> {
     let start = doc.tokens[from_tok].start;
     let sentence = doc.tokens[end_tok].sentence;
     let last = (end_tok..doc.tokens.len().min(end_tok + 12))
@@ -678,10 +685,10 @@ fn goods(doc: &Doc<'_>, terms: &[TermHit<'_>], from_tok: usize, end_tok: usize) 
         .last()
         .unwrap_or(end_tok);
     let end = doc.tokens[last].end;
-    let mut out: Vec<String> = terms
+    let mut out: Vec<&str> = terms
         .iter()
         .filter(|t| t.start >= start && t.end <= end && !t.info.trap)
-        .filter_map(|t| t.info.commodity.clone())
+        .filter_map(|t| t.info.commodity.as_deref())
         .collect();
     out.dedup();
     out
