@@ -397,6 +397,10 @@ pub(crate) mod flag {
     pub(crate) const PERIOD_NOUN: u32 = 1 << 11;
     pub(crate) const GIVEN_NAME: u32 = 1 << 12;
     pub(crate) const NOT_ORG_BEFORE: u32 = 1 << 13;
+    /// A verb whose subject imposes a tariff ("imposes", "slapped").
+    pub(crate) const IMPOSE_VERB: u32 = 1 << 14;
+    /// A verb whose subject suffers one ("faces", "pays").
+    pub(crate) const TARGET_VERB: u32 = 1 << 15;
     // The token's shape, set for every token (not looked up).
     /// Its first char is upper-case.
     pub(crate) const CAP: u32 = 1 << 16;
@@ -414,8 +418,15 @@ pub(crate) mod flag {
     /// Lower-cased, the first word of a several-word "all-targets" phrase
     /// ("all trading partners": `tariffs`).
     pub(crate) const ALL_TARGETS_FIRST: u32 = 1 << 22;
+    /// Lower-cased, a word that makes a percentage a tariff rate ("duty").
+    pub(crate) const TARIFF_CUE: u32 = 1 << 23;
+    /// Lower-cased, a word that makes it something else ("growth") ...
+    pub(crate) const RATE_BLOCKER: u32 = 1 << 24;
+    /// ... or a market move ("rose").
+    pub(crate) const MARKET_VERB: u32 = 1 << 25;
     /// The bits looked up on the lower-cased token.
-    pub(crate) const CASELESS: u32 = PHRASE_RUN | DATE_WORD | ALL_TARGETS_FIRST;
+    pub(crate) const CASELESS: u32 =
+        PHRASE_RUN | DATE_WORD | ALL_TARGETS_FIRST | TARIFF_CUE | RATE_BLOCKER | MARKET_VERB;
 }
 
 /// What the per-token lookup tells about a word.
@@ -440,11 +451,9 @@ pub(crate) struct Lex {
     /// Names that look like organisations but are places or things.
     pub(crate) not_org: WordSet,
     pub(crate) surname_first: WordSet,
-    pub(crate) market_verb: WordSet,
+    /// The tariff words, for the last part of a compound
+    /// ("counter-tariffs"); whole tokens carry [`flag::TARIFF_CUE`].
     pub(crate) tariff_cue: WordSet,
-    pub(crate) rate_blocker: WordSet,
-    pub(crate) impose_verb: WordSet,
-    pub(crate) target_verb: WordSet,
     /// Lower-case "on everyone" phrases, split into words.
     pub(crate) all_targets_words: Vec<Vec<String>>,
     pub(crate) deadline_cue: WordSet,
@@ -510,6 +519,11 @@ impl Lex {
         mark(&set("period-noun"), flag::PERIOD_NOUN);
         mark(&set("given-name"), flag::GIVEN_NAME);
         mark(&set("not-org-before"), flag::NOT_ORG_BEFORE);
+        mark(&set("impose-verb"), flag::IMPOSE_VERB);
+        mark(&set("target-verb"), flag::TARGET_VERB);
+        mark(&set("tariff-cue"), flag::TARIFF_CUE);
+        mark(&set("rate-blocker"), flag::RATE_BLOCKER);
+        mark(&set("market-verb"), flag::MARKET_VERB);
         for w in deadlines::date_words() {
             words.entry(w.to_owned()).or_default().flags |= flag::DATE_WORD;
         }
@@ -541,11 +555,7 @@ impl Lex {
             agreement_bloc: set("agreement-bloc"),
             not_org: set("not-org"),
             surname_first: set("surname-first"),
-            market_verb: set("market-verb"),
             tariff_cue: set("tariff-cue"),
-            rate_blocker: set("rate-blocker"),
-            impose_verb: set("impose-verb"),
-            target_verb: set("target-verb"),
             all_targets_words,
             deadline_cue: set("deadline-cue"),
         }

@@ -60,7 +60,7 @@ pub(crate) fn extract(
         let Some((value, end_tok)) = rate_at(doc, i) else {
             continue;
         };
-        if blocked(doc, m, i, end_tok) {
+        if blocked(doc, i, end_tok) {
             continue;
         }
         let Some(cue) = cue_for(doc, m, i, end_tok) else {
@@ -262,13 +262,10 @@ fn unit_after(doc: &Doc<'_>, i: usize) -> Option<usize> {
 }
 
 /// A market move, a share or a stake rather than a tariff rate.
-fn blocked(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> bool {
+fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
     let sentence = doc.tokens[i].sentence;
     let before = (i.saturating_sub(3)..i).filter(|&k| doc.tokens[k].sentence == sentence);
-    if before
-        .into_iter()
-        .any(|k| m.lex.market_verb.contains(doc.lower_tok(k)))
-    {
+    if before.into_iter().any(|k| doc.has(k, flag::MARKET_VERB)) {
         return true;
     }
     let after = |k: usize| {
@@ -286,18 +283,19 @@ fn blocked(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> bool {
     }
 }
 
-/// `w` is a lower-cased token; a compound counts by its last part
+/// Token `k` is a tariff word; a compound counts by its last part
 /// ("counter-tariffs", "anti-subsidy duties").
-fn is_cue(m: &Model, w: &str) -> bool {
-    m.lex.tariff_cue.contains(w)
-        || w.rsplit('-')
-            .next()
-            .is_some_and(|last| last != w && m.lex.tariff_cue.contains(last))
+fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
+    doc.has(k, flag::TARIFF_CUE)
+        || doc
+            .lower_tok(k)
+            .rsplit_once('-')
+            .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
-/// `w` is a lower-cased token.
-fn is_blocker(m: &Model, w: &str) -> bool {
-    m.lex.rate_blocker.contains(w) || m.lex.market_verb.contains(w)
+/// Token `k` says a percentage is no tariff rate.
+fn is_blocker(doc: &Doc<'_>, k: usize) -> bool {
+    doc.has(k, flag::RATE_BLOCKER | flag::MARKET_VERB)
 }
 
 /// The tariff word governing the rate: right after it ("a 10 percent
@@ -309,11 +307,12 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
     let mut k = end_tok + 1;
     let mut words = 0;
     while k < n && doc.tokens[k].sentence == sentence && words < 4 {
-        let w = doc.lower_tok(k);
-        if is_cue(m, w) {
+        if is_cue(doc, m, k) {
             return Some(k);
         }
-        if is_blocker(m, w) || matches!(w, "," | ";" | "on" | "from" | "to" | "of" | "and" | "in") {
+        let w = doc.lower_tok(k);
+        if is_blocker(doc, k) || matches!(w, "," | ";" | "on" | "from" | "to" | "of" | "and" | "in")
+        {
             break;
         }
         if doc.tokens[k].kind == TokKind::Word {
@@ -324,13 +323,12 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
     let mut k = i;
     while k > 0 && doc.tokens[k - 1].sentence == sentence {
         k -= 1;
-        let w = doc.lower_tok(k);
-        if is_cue(m, w) {
+        if is_cue(doc, m, k) {
             // "interest rate", "growth rate": the word before decides.
-            let qualified = k > 0 && is_blocker(m, doc.lower_tok(k - 1));
+            let qualified = k > 0 && is_blocker(doc, k - 1);
             return (!qualified).then_some(k);
         }
-        if is_blocker(m, w) {
+        if is_blocker(doc, k) {
             return None;
         }
     }
@@ -449,8 +447,7 @@ fn read_direction<'a>(
                             | "existing"
                     ) || (doc.tokens[k].kind == TokKind::Word
                         && !is_preposition(w)
-                        && !m.lex.impose_verb.contains(w)
-                        && !m.lex.target_verb.contains(w)
+                        && !doc.has(k, flag::IMPOSE_VERB | flag::TARGET_VERB)
                         && w.chars().all(|c| c.is_lowercase() || c == '-'))
                 })
                 && (after_preposition(doc, p).is_none()
@@ -468,8 +465,7 @@ fn read_direction<'a>(
                 p.tok > base
                     && p.tok - base <= 5
                     && (p.tok > 0 && doc.tok(p.tok - 1) == "by"
-                        || (p.tok_end < doc.tokens.len()
-                            && m.lex.impose_verb.contains(doc.tok(p.tok_end))))
+                        || doc.has(p.tok_end, flag::IMPOSE_VERB))
             })
             .map(|p| p.id);
     }
@@ -479,8 +475,7 @@ fn read_direction<'a>(
     let mut k = i;
     while k > c0 {
         k -= 1;
-        let w = doc.tok(k);
-        if m.lex.target_verb.contains(w) {
+        if doc.has(k, flag::TARGET_VERB) {
             let mut subjects: Vec<&str> = in_clause
                 .iter()
                 .filter(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
@@ -491,7 +486,7 @@ fn read_direction<'a>(
                 subject_target = Some(subjects);
                 break;
             }
-        } else if m.lex.impose_verb.contains(w) {
+        } else if doc.has(k, flag::IMPOSE_VERB) {
             if r.imposer.is_none() {
                 r.imposer = subject_before(doc, &in_clause, k);
             }
