@@ -340,26 +340,65 @@ fn is_acronym(t: &str) -> bool {
 }
 
 /// ASCII slug of a name: diacritics folded, lower case, hyphenated.
+#[cfg(test)]
 pub(crate) fn slug(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let mut out = String::with_capacity(name.len());
-    for c in name.replace('&', " and ").nfd() {
+    slug_id("", name)
+}
+
+/// `prefix` followed by the [`slug`] of `name` ("person:" and a name).
+pub(crate) fn slug_id(prefix: &str, name: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + name.len() + 4);
+    out.push_str(prefix);
+    let mut slug = Slug {
+        out,
+        empty_len: prefix.len(),
+    };
+    if name.is_ascii() {
+        // Nothing to decompose: most names.
+        for c in name.chars() {
+            slug.push(c);
+        }
+    } else {
+        use unicode_normalization::UnicodeNormalization;
+        for c in name.chars().nfd() {
+            slug.push(c);
+        }
+    }
+    let mut out = slug.out;
+    if out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// A slug being written after a prefix of `empty_len` bytes.
+struct Slug {
+    out: String,
+    empty_len: usize,
+}
+
+impl Slug {
+    fn push(&mut self, c: char) {
+        // Accents (after decomposition), apostrophes and dots vanish.
+        let silent = matches!(c, '\'' | '’' | '.')
+            || (!c.is_ascii() && unicode_normalization::char::is_combining_mark(c));
+        let out = &mut self.out;
+        if silent {
+            return;
+        }
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
+        } else if c == '&' {
+            for c in " and ".chars() {
+                self.push(c);
+            }
         } else if c.is_alphanumeric() {
             // Letters outside ASCII with no decomposition (ø, ł, ß, ı).
             out.push_str(fold_letter(c));
-        } else if unicode_normalization::char::is_combining_mark(c)
-            || c == '\''
-            || c == '’'
-            || c == '.'
-        {
-            continue;
-        } else if !out.ends_with('-') && !out.is_empty() {
+        } else if !out.ends_with('-') && out.len() > self.empty_len {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').to_owned()
 }
 
 /// The ASCII spelling of a letter that Unicode decomposition leaves alone
@@ -404,7 +443,7 @@ fn person_draft<'a>(
 ) -> Draft<'a> {
     let name = &doc.text[start..end];
     Draft {
-        id: Cow::Owned(format!("person:{}", slug(name))),
+        id: Cow::Owned(slug_id("person:", name)),
         kind: EntityKind::Person,
         name: Cow::Borrowed(name),
         role,
@@ -655,7 +694,7 @@ fn people_by_given_name<'a>(
 
 fn org_draft(name: &str) -> Draft<'_> {
     Draft {
-        id: Cow::Owned(format!("org:{}", slug(name))),
+        id: Cow::Owned(slug_id("org:", name)),
         kind: EntityKind::Organization,
         name: Cow::Borrowed(name),
         role: None,

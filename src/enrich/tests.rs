@@ -318,6 +318,17 @@ fn diacritics_are_folded_in_ids_and_kept_in_names() {
 }
 
 #[test]
+fn slugs_spell_ampersands_and_drop_dots_and_apostrophes() {
+    assert_eq!(names::slug("Procter & Gamble Co."), "procter-and-gamble-co");
+    assert_eq!(names::slug("  O'Neill -- Smith  "), "oneill-smith");
+    // The same rules hold on the decomposing path (a name beyond ASCII).
+    assert_eq!(names::slug("Crédit & Dépôt S.A."), "credit-and-depot-sa");
+    assert_eq!(names::slug("Bank of N’Djamena"), "bank-of-ndjamena");
+    assert_eq!(names::slug_id("org:", "&"), "org:and");
+    assert_eq!(names::slug_id("org:", "..."), "org:");
+}
+
+#[test]
 fn letters_without_a_decomposition_fold_to_ascii_in_slugs() {
     assert_eq!(names::slug("Mehmet Fatih Kacır"), "mehmet-fatih-kacir");
     assert_eq!(names::slug("Łukasz Østergård"), "lukasz-ostergard");
