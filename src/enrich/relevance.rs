@@ -54,12 +54,15 @@ pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model, hits: Vec<Hit<'m>>) -> Vec<T
 /// headlines and all-caps acronyms ("EV", "LNG") keep their sense.
 fn proper_noun(doc: &Doc<'_>, start: usize, end: usize) -> bool {
     let first_word = doc.text[start..end].split(' ').next().unwrap_or("");
-    let capitalised = first_word.starts_with(|c: char| c.is_uppercase());
+    // Most terms are written in lower case.
+    if !first_word.starts_with(|c: char| c.is_uppercase()) || doc.in_title(start) {
+        return false;
+    }
     let all_caps = first_word
         .chars()
         .filter(|c| c.is_alphabetic())
         .all(char::is_uppercase);
-    if !capitalised || all_caps || doc.in_title(start) {
+    if all_caps {
         return false;
     }
     let t = doc.token_at(start);
@@ -67,9 +70,11 @@ fn proper_noun(doc: &Doc<'_>, start: usize, end: usize) -> bool {
 }
 
 pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> Judgement {
-    let mut seen: HashMap<&str, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut seen: HashMap<&str, u32, BuildHasherDefault<FxHasher>> =
+        HashMap::with_capacity_and_hasher(terms.len(), Default::default());
     let mut evidence = 0.0f32;
-    let mut topic_counts: HashMap<&str, f32, BuildHasherDefault<FxHasher>> = HashMap::default();
+    // A few topics per article: a list beats a map.
+    let mut topic_counts: Vec<(&str, f32)> = Vec::with_capacity(8);
     for t in terms {
         let n = seen.entry(t.key).or_insert(0);
         *n += 1;
@@ -79,7 +84,10 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
         }
         if !t.info.trap {
             for topic in &t.info.topics {
-                *topic_counts.entry(topic.as_str()).or_insert(0.0) += headline;
+                match topic_counts.iter_mut().find(|(name, _)| name == topic) {
+                    Some((_, count)) => *count += headline,
+                    None => topic_counts.push((topic, headline)),
+                }
             }
         }
     }
