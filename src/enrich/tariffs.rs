@@ -173,6 +173,10 @@ const NUMBER_WORDS: [(&str, f64); 28] = [
 
 /// "fifty", "twenty-five", "one hundred" as a number.
 fn word_number(w: &str) -> Option<f64> {
+    // Most tokens before a "%" are digits.
+    if !w.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
     let mut total = 0.0f64;
     for part in w.split('-') {
         let &(_, v) = NUMBER_WORDS
