@@ -676,14 +676,16 @@ fn split_sentences(
         if t.end != t.start + 1 || !matches!(bytes[t.start], b'.' | b'!' | b'?') {
             continue;
         }
-        // Closing quotes and brackets stay with the sentence.
+        // Closing quotes and brackets stay with the sentence; a straight
+        // quote after a space opens the next one ('said. "We').
         let mut end = t.end;
         let mut j = i + 1;
         while j < tokens.len()
-            && matches!(
-                &text[tokens[j].start..tokens[j].end],
-                "\"" | "”" | "’" | "'" | ")"
-            )
+            && match &text[tokens[j].start..tokens[j].end] {
+                "”" | "’" | ")" => true,
+                "\"" | "'" => tokens[j].start == end,
+                _ => false,
+            }
         {
             end = tokens[j].end;
             j += 1;
@@ -850,6 +852,23 @@ mod tests {
                 "Sen. Tim Ruiz met U.S. officials.",
                 "D. John Sauer argued.",
                 "Then it ended."
+            ]
+        );
+    }
+
+    #[test]
+    fn closing_quotes_stay_and_opening_quotes_start_the_next_sentence() {
+        let t = "He said \"no.\" Talks went on. \"We wait,\" she said. 'Fine.' Done.";
+        let d = Doc::new(t, 0, &abbr(), &WordTable::default());
+        let s: Vec<&str> = d.sentences.iter().map(|&(a, b)| t[a..b].trim()).collect();
+        assert_eq!(
+            s,
+            vec![
+                "He said \"no.\"",
+                "Talks went on.",
+                "\"We wait,\" she said.",
+                "'Fine.'",
+                "Done."
             ]
         );
     }
