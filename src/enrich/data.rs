@@ -268,7 +268,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 25] = [
+pub(crate) const RULE_KINDS: [&str; 26] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -290,6 +290,7 @@ pub(crate) const RULE_KINDS: [&str; 25] = [
     "market-verb",
     "tariff-cue",
     "rate-blocker",
+    "domestic-tax",
     "impose-verb",
     "target-verb",
     "all-targets",

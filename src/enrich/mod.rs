@@ -454,6 +454,8 @@ pub(crate) struct Lex {
     /// The tariff words, for the last part of a compound
     /// ("counter-tariffs"); whole tokens carry [`flag::TARIFF_CUE`].
     pub(crate) tariff_cue: WordSet,
+    /// Words before "tax" that make it a domestic tax, not a tariff.
+    pub(crate) domestic_tax: WordSet,
     /// Lower-case "on everyone" phrases, split into words.
     pub(crate) all_targets_words: Vec<Vec<String>>,
     pub(crate) deadline_cue: WordSet,
@@ -556,6 +558,7 @@ impl Lex {
             not_org: set("not-org"),
             surname_first: set("surname-first"),
             tariff_cue: set("tariff-cue"),
+            domestic_tax: set("domestic-tax"),
             all_targets_words,
             deadline_cue: set("deadline-cue"),
         }

@@ -297,6 +297,50 @@ fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
             .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
+/// Token `k` is "tax" or "taxes" after a word that makes it a tax at home
+/// ("digital services tax", "income taxes").
+fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
+    k > 0
+        && matches!(doc.lower_tok(k), "tax" | "taxes")
+        && m.lex.domestic_tax.contains(doc.lower_tok(k - 1))
+}
+
+/// Token `k` is a bare "tax" or "taxes" with nothing in its sentence that
+/// points at trade: no import or goods word, no "on"/"from" before a name
+/// ("The 3% tax applies to revenue ..." is a domestic tax; "a 10% tax on
+/// imported steel" and "a 25% tax on Mexican steel" are tariffs).
+fn tax_without_trade(doc: &Doc<'_>, k: usize) -> bool {
+    if !matches!(doc.lower_tok(k), "tax" | "taxes") {
+        return false;
+    }
+    let sentence = doc.tokens[k].sentence;
+    let (s0, s1) = doc.sentences[sentence];
+    let toks = doc.tokens_in(s0, s1);
+    let trade_word = toks.clone().any(|j| {
+        matches!(
+            doc.lower_tok(j),
+            "import"
+                | "imports"
+                | "imported"
+                | "importers"
+                | "export"
+                | "exports"
+                | "exported"
+                | "goods"
+                | "products"
+                | "shipments"
+                | "foreign"
+                | "border"
+                | "customs"
+        )
+    });
+    let named_object = (k + 1..toks.end.min(k + 8)).any(|j| {
+        matches!(doc.lower_tok(j), "on" | "from" | "against")
+            && (j + 1..toks.end.min(j + 4)).any(|n| doc.has(n, flag::CAP))
+    });
+    !trade_word && !named_object
+}
+
 /// Token `k` says a percentage is no tariff rate.
 fn is_blocker(doc: &Doc<'_>, k: usize) -> bool {
     doc.has(k, flag::RATE_BLOCKER | flag::MARKET_VERB)
@@ -312,7 +356,8 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
     let mut words = 0;
     while k < n && doc.tokens[k].sentence == sentence && words < 4 {
         if is_cue(doc, m, k) {
-            return Some(k);
+            // "a 3% digital services tax": the rate is that tax's.
+            return (!domestic_tax(doc, m, k) && !tax_without_trade(doc, k)).then_some(k);
         }
         let w = doc.lower_tok(k);
         if is_blocker(doc, k) || matches!(w, "," | ";" | "on" | "from" | "to" | "of" | "and" | "in")
@@ -329,7 +374,9 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
         k -= 1;
         if is_cue(doc, m, k) {
             // "interest rate", "growth rate": the word before decides.
-            let qualified = k > 0 && is_blocker(doc, k - 1);
+            let qualified = k > 0 && is_blocker(doc, k - 1)
+                || domestic_tax(doc, m, k)
+                || tax_without_trade(doc, k);
             return (!qualified).then_some(k);
         }
         if is_blocker(doc, k) {
@@ -538,6 +585,13 @@ fn read_direction<'a>(
         }
     }
     if r.targets.is_none() {
+        // "For South Korea, the rate rises to 25%": a fronted "for" phrase
+        // names whom the sentence's rates fall on.
+        r.targets = fronted_for(doc, parties, r.sentence)
+            .filter(|p| Some(p.id) != r.imposer)
+            .map(|p| vec![p.id]);
+    }
+    if r.targets.is_none() {
         // Multi-word phrases ("all trading partners") count anywhere in the
         // clause; a single word ("imports", "baseline") only within seven
         // words after the tariff word or the rate.
@@ -569,6 +623,28 @@ fn read_direction<'a>(
                         .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
                 });
     }
+}
+
+/// The party of a sentence that opens with "For <party>," (quotes and
+/// "the" aside).
+fn fronted_for<'p, 'a>(
+    doc: &Doc<'_>,
+    parties: &'p [Party<'a>],
+    sentence: usize,
+) -> Option<&'p Party<'a>> {
+    let mut k = doc.token_at(doc.sentences[sentence].0);
+    while k < doc.tokens.len() && matches!(doc.tok(k), "\"" | "“" | "‘" | "'" | "(") {
+        k += 1;
+    }
+    if k >= doc.tokens.len() || !doc.tok(k).eq_ignore_ascii_case("for") {
+        return None;
+    }
+    k += 1;
+    if k < doc.tokens.len() && doc.lower_tok(k) == "the" {
+        k += 1;
+    }
+    let p = parties.iter().find(|p| p.tok == k && !p.agent_only)?;
+    (p.tok_end < doc.tokens.len() && doc.tok(p.tok_end) == ",").then_some(p)
 }
 
 /// The party right before verb token `v`: at most six tokens back, no comma

@@ -790,6 +790,56 @@ fn percentages_that_are_not_tariffs_are_ignored() {
 }
 
 #[test]
+fn domestic_taxes_are_not_tariffs_but_taxes_on_imports_are() {
+    // A tax named as a tax at home, or a bare "tax" with nothing about
+    // imports or a trading partner in its sentence, has no tariff rate.
+    let r = run(
+        "Ottawa and Washington spar over trade",
+        "Washington keeps a 25% tariff on Canadian aluminium. \
+         Ottawa's 3% digital services tax hits American tech giants. \
+         A 2% sales tax is unchanged, and the 5% tax is collected on hotel bills in Quebec. \
+         Officials said the 15% income tax would not change.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:CA"), 25.0)]
+    );
+    // Taxes on goods, on imports or on a named partner's products are tariffs.
+    let r = run(
+        "Beijing raises import taxes",
+        "China will charge a 10% tax on American soybeans. \
+         Brazil set a 20% tax on imported ethanol.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:CN", Some("country:US"), 10.0),
+            measure("country:BR", None, 20.0),
+        ]
+    );
+}
+
+#[test]
+fn a_fronted_for_phrase_names_the_target() {
+    // The target stands before the rate, set off by a comma; nothing after
+    // the rate names one.
+    let r = run(
+        "Tariff letters go out",
+        "Washington sent letters to a dozen capitals on Monday. \
+         For Vietnam, the new U.S. rate is 46 percent. \
+         \"For the Philippines, a 17% tariff applies from August,\" the letter said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:VN"), 46.0),
+            measure("country:US", Some("country:PH"), 17.0),
+        ]
+    );
+}
+
+#[test]
 fn a_rate_too_long_for_a_number_is_no_rate() {
     // Found by the enrich fuzz target: 400 nines before "%" became an
     // infinite rate, which the record wrote as `"rate_percent": null`.
