@@ -39,6 +39,29 @@ pub(crate) struct Hit<'m> {
     pub(crate) payloads: &'m [usize],
 }
 
+/// Where a walk starts: a word start, and when the word there is one run
+/// of letters and digits that is the first run of a pattern, the end of
+/// that run and the automaton's state after it (the walk resumes there;
+/// a match ending inside the run would not end a word). `state` is
+/// `StateID::ZERO` (the dead state) for a walk from the start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start {
+    pub(crate) at: u32,
+    pub(crate) run_end: u32,
+    pub(crate) state: StateID,
+}
+
+impl Start {
+    /// A walk from the automaton's start at byte `at`.
+    pub(crate) fn at(at: u32) -> Start {
+        Start {
+            at,
+            run_end: at,
+            state: StateID::ZERO,
+        }
+    }
+}
+
 /// A pattern that cannot be compiled: its group and why.
 #[derive(Debug)]
 pub(crate) struct BuildError {
@@ -124,6 +147,13 @@ impl Matcher {
         &self.first_runs
     }
 
+    /// The anchored state after `run` (one of [`Matcher::first_runs`]).
+    pub(crate) fn run_state(&self, run: &str) -> StateID {
+        run.bytes().fold(self.start, |sid, b| {
+            self.nfa.next_state(Anchored::Yes, sid, b)
+        })
+    }
+
     /// Per group: word-bounded, leftmost-longest, non-overlapping matches in
     /// `doc`.
     ///
@@ -139,7 +169,7 @@ impl Matcher {
     pub(crate) fn find<'m, const N: usize>(
         &'m self,
         doc: &Doc<'_>,
-        starts: &[u32],
+        starts: &[Start],
     ) -> [Vec<Hit<'m>>; N] {
         assert_eq!(N, self.groups, "one result per group");
         let bytes = doc.text.as_bytes();
@@ -150,14 +180,26 @@ impl Matcher {
         let mut pos = [0usize; N];
         // Patterns ending on the current walk: (end, pattern id).
         let mut ends: Vec<(usize, usize)> = Vec::with_capacity(8);
-        for &start in starts {
-            let start = start as usize;
+        for s in starts {
+            let start = s.at as usize;
             if pos.iter().all(|&p| start < p) || !self.first_byte[usize::from(bytes[start])] {
                 continue;
             }
             ends.clear();
-            let mut sid = self.start;
-            for (at, &b) in bytes.iter().enumerate().skip(start) {
+            let (mut sid, from) = if nfa.is_dead(s.state) {
+                (self.start, start)
+            } else {
+                // Resume after the word's run; a pattern may end with it.
+                let end = s.run_end as usize;
+                if nfa.is_match(s.state) {
+                    let pid = nfa.match_pattern(s.state, 0);
+                    if end - nfa.pattern_len(pid) == start {
+                        ends.push((end, pid.as_usize()));
+                    }
+                }
+                (s.state, end)
+            };
+            for (at, &b) in bytes.iter().enumerate().skip(from) {
                 sid = nfa.next_state(Anchored::Yes, sid, b);
                 if nfa.is_special(sid) {
                     if nfa.is_dead(sid) {
@@ -214,6 +256,10 @@ fn ends_word(text: &str, end: usize) -> bool {
 mod tests {
     use super::*;
 
+    fn walks(d: &Doc<'_>) -> Vec<Start> {
+        d.word_starts.iter().map(|&at| Start::at(at)).collect()
+    }
+
     fn doc(t: &str) -> Doc<'_> {
         Doc::new(
             t,
@@ -237,7 +283,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("USMCA talks in the South China Sea, not USB or US.");
-        let [found] = m.find(&d, &d.word_starts);
+        let [found] = m.find(&d, &walks(&d));
         let hits: Vec<(&str, usize)> = found
             .iter()
             .map(|h| (&d.text[h.start..h.end], h.payloads[0]))
@@ -254,7 +300,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("Trade warnings and a trade warning");
-        let [found] = m.find(&d, &d.word_starts);
+        let [found] = m.find(&d, &walks(&d));
         let hits: Vec<usize> = found.iter().map(|h| h.payloads[0]).collect();
         assert_eq!(hits, vec![2, 2, 1]);
     }
@@ -275,7 +321,7 @@ mod tests {
         )
         .unwrap();
         let d = doc("A trade war, then war.");
-        let [a, b] = m.find(&d, &d.word_starts);
+        let [a, b] = m.find(&d, &walks(&d));
         let spans = |hits: &[Hit<'_>]| -> Vec<(usize, usize)> {
             hits.iter().map(|h| (h.start, h.end)).collect()
         };

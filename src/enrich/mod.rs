@@ -48,6 +48,7 @@ use crate::article::{
 use self::data::{Rules, SentTerm, Tables, TermInfo};
 use self::gazetteer::Matcher;
 use self::text::Doc;
+use aho_corasick::automaton::StateID;
 
 /// A gazetteer or lexicon file that cannot be loaded, with where and why.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +182,11 @@ pub(crate) struct WordTable {
     /// Per entry: its general polarity, and a last 0 for every word
     /// without one (kept out of the slots so that four fit a cache line).
     polarity: Vec<f32>,
+    /// Per entry: the states of the name and phrase automatons after its
+    /// text, when it is the first run of a pattern ([`flag::NAME_RUN`],
+    /// [`flag::PHRASE_RUN`]; `StateID::ZERO` otherwise): a walk from a
+    /// token made of that one run resumes there.
+    run_states: Vec<[StateID; 2]>,
     /// A one-hash Bloom filter of the entries with [`flag::CASELESS`] bits:
     /// most capitalised words have no lower-case form worth a second probe
     /// ([`WordTable::caseless`]).
@@ -227,12 +233,25 @@ pub(crate) fn head_word(b: &[u8]) -> u64 {
 impl Default for WordTable {
     /// The empty table.
     fn default() -> WordTable {
-        WordTable::new(&HashMap::default())
+        WordTable::new(&HashMap::default(), &HashMap::default())
     }
 }
 
+/// The automaton states of [`WordTable::run_state`], by word.
+pub(crate) type RunStates = HashMap<String, [StateID; 2], BuildHasherDefault<FxHasher>>;
+
+/// Which automaton a [`WordTable::run_state`] is for.
+pub(crate) const NAME_AUTOMATON: usize = 0;
+pub(crate) const PHRASE_AUTOMATON: usize = 1;
+
+/// No entry ([`WordTable::lookup_entry`]).
+pub(crate) const NO_ENTRY: u32 = u32::MAX;
+
 impl WordTable {
-    fn new(words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>) -> WordTable {
+    fn new(
+        words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>,
+        runs: &RunStates,
+    ) -> WordTable {
         assert!(words.len() < 1 << 24, "the word table holds 2^24 entries");
         let size = (words.len() * 2).next_power_of_two().max(16);
         let mut table = WordTable {
@@ -247,6 +266,7 @@ impl WordTable {
             ],
             tails: Vec::with_capacity(words.len()),
             polarity: Vec::with_capacity(words.len() + 1),
+            run_states: Vec::with_capacity(words.len()),
             caseless: vec![0; CASELESS_BITS / 64],
         };
         for (word, &info) in words {
@@ -270,6 +290,9 @@ impl WordTable {
             };
             table.tails.push(b.get(8..).unwrap_or_default().into());
             table.polarity.push(info.general);
+            table
+                .run_states
+                .push(runs.get(word).copied().unwrap_or([StateID::ZERO; 2]));
         }
         table.polarity.push(0.0);
         table
@@ -328,25 +351,52 @@ impl WordTable {
     /// What the lists say about the word `b` whose [`WordTable::head`] is
     /// `head`.
     #[inline]
+    #[cfg(test)]
     pub(crate) fn lookup(&self, head: u64, b: &[u8]) -> WordInfo {
+        self.lookup_entry(head, b).0
+    }
+
+    /// [`WordTable::lookup`], and the entry's index ([`NO_ENTRY`] when the
+    /// word has none).
+    #[inline]
+    pub(crate) fn lookup_entry(&self, head: u64, b: &[u8]) -> (WordInfo, u32) {
         self.probe(Self::hash(head, b), head, b)
+    }
+
+    /// The state of automaton `which` ([`NAME_AUTOMATON`] or
+    /// [`PHRASE_AUTOMATON`]) after the text of `entry`, if that is the
+    /// first run of one of its patterns.
+    #[inline]
+    pub(crate) fn run_state(&self, entry: u32, which: usize) -> StateID {
+        self.run_states
+            .get(entry as usize)
+            .map_or(StateID::ZERO, |s| s[which])
     }
 
     /// The [`flag::CASELESS`] bits of the word `b` (a lower-cased token)
     /// whose [`WordTable::head`] is `head`: usually answered by the Bloom
     /// filter alone.
     #[inline]
+    #[cfg(test)]
     pub(crate) fn caseless(&self, head: u64, b: &[u8]) -> u32 {
+        self.caseless_entry(head, b).0
+    }
+
+    /// [`WordTable::caseless`], and the entry's index ([`NO_ENTRY`] when
+    /// the word has none).
+    #[inline]
+    pub(crate) fn caseless_entry(&self, head: u64, b: &[u8]) -> (u32, u32) {
         let hash = Self::hash(head, b);
         let bit = Self::caseless_bit(hash);
         if self.caseless[bit / 64] & (1 << (bit % 64)) == 0 {
-            return 0;
+            return (0, NO_ENTRY);
         }
-        self.probe(hash, head, b).flags & flag::CASELESS
+        let (info, entry) = self.probe(hash, head, b);
+        (info.flags & flag::CASELESS, entry)
     }
 
     #[inline]
-    fn probe(&self, hash: u64, head: u64, b: &[u8]) -> WordInfo {
+    fn probe(&self, hash: u64, head: u64, b: &[u8]) -> (WordInfo, u32) {
         let mut i = self.slot_of(hash);
         loop {
             let slot = self.slots[i];
@@ -369,10 +419,13 @@ impl WordTable {
                     } else {
                         self.polarity.len() - 1
                     };
-                    return WordInfo {
+                    let info = WordInfo {
                         flags: flags & !Slot::POLARITY,
                         general: self.polarity[at],
                     };
+                    // `NO_ENTRY` (all ones) unless this is the word's slot.
+                    let entry = entry as u32 | u32::from(!same).wrapping_neg();
+                    return (info, entry);
                 }
             }
             i = (i + 1) & self.mask;
@@ -542,13 +595,19 @@ impl Lex {
         for phrase in all_targets_words.iter().filter(|p| p.len() > 1) {
             words.entry(phrase[0].clone()).or_default().flags |= flag::ALL_TARGETS_FIRST;
         }
-        for (matcher, bit) in [(names, flag::NAME_RUN), (phrases, flag::PHRASE_RUN)] {
+        let mut runs = RunStates::default();
+        for (matcher, bit, which) in [
+            (names, flag::NAME_RUN, NAME_AUTOMATON),
+            (phrases, flag::PHRASE_RUN, PHRASE_AUTOMATON),
+        ] {
             for run in matcher.first_runs() {
                 words.entry(run.clone()).or_default().flags |= bit;
+                runs.entry(run.clone()).or_insert([StateID::ZERO; 2])[which] =
+                    matcher.run_state(run);
             }
         }
         Lex {
-            words: WordTable::new(&words),
+            words: WordTable::new(&words, &runs),
             name_stopword: set("name-stopword"),
             function_word,
             abbreviation: set("abbreviation"),

@@ -416,7 +416,7 @@ fn the_word_table_finds_exactly_its_words() {
             (k.to_string(), info)
         })
         .collect();
-    let table = WordTable::new(&map);
+    let table = WordTable::new(&map, &Default::default());
     let probes = keys.iter().copied().chain([
         "x",
         "tarif",
@@ -1197,8 +1197,49 @@ fn vocab_text() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(VOCAB), 0..80).prop_map(|w| w.join(" "))
 }
 
+/// The name and phrase matches with walks that resume after a word's run
+/// (as the tokenizer sets them up) equal those of walks from the start.
+fn resumed_walks_match_fresh_walks(title: &str, body: &str) -> Result<(), TestCaseError> {
+    let m = &engine().model;
+    let a = article(title, body);
+    let text = a.analysed_text();
+    let doc = Doc::new(&text, title.len(), &m.lex.abbreviation, &m.lex.words);
+    let fresh = |starts: &[gazetteer::Start]| -> Vec<gazetteer::Start> {
+        starts.iter().map(|s| gazetteer::Start::at(s.at)).collect()
+    };
+    let spans = |hits: &[gazetteer::Hit<'_>]| -> Vec<(usize, usize, Vec<usize>)> {
+        hits.iter()
+            .map(|h| (h.start, h.end, h.payloads.to_vec()))
+            .collect()
+    };
+    let [resumed] = m.names.find(&doc, &doc.name_starts);
+    let [walked] = m.names.find(&doc, &fresh(&doc.name_starts));
+    prop_assert_eq!(spans(&resumed), spans(&walked));
+    let [r1, r2] = m.phrases.find(&doc, &doc.phrase_starts);
+    let [w1, w2] = m.phrases.find(&doc, &fresh(&doc.phrase_starts));
+    prop_assert_eq!(spans(&r1), spans(&w1));
+    prop_assert_eq!(spans(&r2), spans(&w2));
+    Ok(())
+}
+
+#[test]
+fn resumed_walks_find_what_fresh_walks_find_in_a_trade_story() {
+    let text = "U.S. Treasury Secretary Scott Bessent met Chinese Vice Premier He Lifeng \
+        in Stockholm; the European Union, Japan and the United Kingdom watched. \
+        Tariffs of 30% on Chinese goods, export controls on rare earths and a \
+        trade war truce until August 12 were on the table, said the WTO.";
+    for t in [text.to_owned(), text.to_uppercase(), text.to_lowercase()] {
+        resumed_walks_match_fresh_walks("Trade talks in Stockholm", &t).unwrap();
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn resumed_walks_find_what_fresh_walks_find(title in vocab_text(), body in vocab_text(), noise in ".{0,60}") {
+        resumed_walks_match_fresh_walks(&title, &format!("{body} {noise} {title}"))?;
+    }
 
     #[test]
     fn arbitrary_strings_never_panic_and_mentions_slice_exactly(title in ".{0,40}", body in ".{0,400}") {

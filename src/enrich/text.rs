@@ -1,7 +1,8 @@
 //! The analysed text broken into tokens and sentences, with the byte-to-char
 //! map that mention offsets need (the contract counts Unicode scalars).
 
-use super::{flag, WordInfo, WordSet, WordTable};
+use super::gazetteer::Start;
+use super::{flag, WordInfo, WordSet, WordTable, NAME_AUTOMATON, NO_ENTRY, PHRASE_AUTOMATON};
 
 /// What a token is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +44,8 @@ pub(crate) struct Doc<'a> {
     pub(crate) word_starts: Vec<u32>,
     /// The word starts where a name or a phrase may start (see
     /// [`Tokenizer::name_starts`]).
-    pub(crate) name_starts: Vec<u32>,
-    pub(crate) phrase_starts: Vec<u32>,
+    pub(crate) name_starts: Vec<Start>,
+    pub(crate) phrase_starts: Vec<Start>,
     /// The tokens whose first char is upper-case ([`flag::CAP`]), in order:
     /// the name rules look only at these (see [`Doc::next_cap`]).
     caps: Vec<u32>,
@@ -378,8 +379,8 @@ struct Tokenizer<'a, 'x> {
     /// starts of a token made of several runs of letters and digits, and a
     /// token of one run only when it is the first run of a name (or,
     /// lower-cased, of a phrase), see [`Matcher::find`](super::gazetteer::Matcher::find).
-    name_starts: Vec<u32>,
-    phrase_starts: Vec<u32>,
+    name_starts: Vec<Start>,
+    phrase_starts: Vec<Start>,
     /// `(token, offset of the last line break before it or NO_BREAK)` for
     /// the tokens `split_sentences` looks at: after a line break, a `.`,
     /// `!` or `?`, and the first token of the body.
@@ -501,9 +502,12 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
         let bytes = self.text.as_bytes();
         let w = &self.text[start..end];
         let mut info = WordInfo::default();
+        // The word-table entries of the token as written and lower-cased.
+        let (mut entry, mut lower_entry) = (NO_ENTRY, NO_ENTRY);
         if kind != TokKind::Punct {
             let head = WordTable::head(bytes, start, end);
-            info = self.words.lookup(head, &bytes[start..end]);
+            (info, entry) = self.words.lookup_entry(head, &bytes[start..end]);
+            lower_entry = entry;
             if kind == TokKind::Number {
                 info.flags &= flag::NAME_RUN | flag::PHRASE_RUN;
                 info.general = 0.0;
@@ -515,7 +519,8 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
             if lower_head != head
                 || (end - start > 8 && bytes[start + 8..end] != lower[start + 8..end])
             {
-                let again = self.words.caseless(lower_head, &lower[start..end]);
+                let again;
+                (again, lower_entry) = self.words.caseless_entry(lower_head, &lower[start..end]);
                 info.flags = (info.flags & !flag::CASELESS) | again;
             }
         }
@@ -526,15 +531,23 @@ impl<'a, 'x> Tokenizer<'a, 'x> {
         }
         let inside = &self.starts[first..];
         if inside.len() == 1 && kind != TokKind::Punct {
+            // One run, the first run of a pattern: the walk resumes after it.
+            let resume = |entry: u32, which: usize| Start {
+                at: inside[0],
+                run_end: end as u32,
+                state: self.words.run_state(entry, which),
+            };
             if info.flags & flag::NAME_RUN != 0 {
-                self.name_starts.push(inside[0]);
+                self.name_starts.push(resume(entry, NAME_AUTOMATON));
             }
             if info.flags & flag::PHRASE_RUN != 0 {
-                self.phrase_starts.push(inside[0]);
+                self.phrase_starts
+                    .push(resume(lower_entry, PHRASE_AUTOMATON));
             }
         } else {
-            self.name_starts.extend_from_slice(inside);
-            self.phrase_starts.extend_from_slice(inside);
+            let walks = inside.iter().map(|&at| Start::at(at));
+            self.name_starts.extend(walks.clone());
+            self.phrase_starts.extend(walks);
         }
         let body_start = !self.body_seen && start >= self.title_len;
         let stop = end == start + 1 && matches!(bytes[start], b'.' | b'!' | b'?');
