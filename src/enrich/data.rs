@@ -268,7 +268,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 26] = [
+pub(crate) const RULE_KINDS: [&str; 27] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -291,6 +291,7 @@ pub(crate) const RULE_KINDS: [&str; 26] = [
     "tariff-cue",
     "rate-blocker",
     "domestic-tax",
+    "tax-trade-word",
     "impose-verb",
     "target-verb",
     "all-targets",

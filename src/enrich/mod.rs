@@ -507,8 +507,10 @@ pub(crate) struct Lex {
     /// The tariff words, for the last part of a compound
     /// ("counter-tariffs"); whole tokens carry [`flag::TARIFF_CUE`].
     pub(crate) tariff_cue: WordSet,
-    /// Words before "tax" that make it a domestic tax, not a tariff.
+    /// Words before "tax" that make it a domestic tax, not a tariff ...
     pub(crate) domestic_tax: WordSet,
+    /// ... and words that make a bare "tax" in a sentence a trade tax.
+    pub(crate) tax_trade_word: WordSet,
     /// Lower-case "on everyone" phrases, split into words.
     pub(crate) all_targets_words: Vec<Vec<String>>,
     pub(crate) deadline_cue: WordSet,
@@ -618,6 +620,7 @@ impl Lex {
             surname_first: set("surname-first"),
             tariff_cue: set("tariff-cue"),
             domestic_tax: set("domestic-tax"),
+            tax_trade_word: set("tax-trade-word"),
             all_targets_words,
             deadline_cue: set("deadline-cue"),
         }

@@ -297,43 +297,24 @@ fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
             .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
-/// Token `k` is "tax" or "taxes" after a word that makes it a tax at home
-/// ("digital services tax", "income taxes").
+/// Token `k` is "tax" or "taxes" for a tax at home, not a tariff: after a
+/// word that says so ("digital services tax", "income taxes"), or bare with
+/// nothing in its sentence that points at trade, no import or goods word
+/// and no "on"/"from" before a name ("The 3% tax applies to revenue ..." is
+/// a domestic tax; "a 10% tax on imported steel" and "a 25% tax on Mexican
+/// steel" are tariffs).
 fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
-    k > 0
-        && matches!(doc.lower_tok(k), "tax" | "taxes")
-        && m.lex.domestic_tax.contains(doc.lower_tok(k - 1))
-}
-
-/// Token `k` is a bare "tax" or "taxes" with nothing in its sentence that
-/// points at trade: no import or goods word, no "on"/"from" before a name
-/// ("The 3% tax applies to revenue ..." is a domestic tax; "a 10% tax on
-/// imported steel" and "a 25% tax on Mexican steel" are tariffs).
-fn tax_without_trade(doc: &Doc<'_>, k: usize) -> bool {
     if !matches!(doc.lower_tok(k), "tax" | "taxes") {
         return false;
     }
-    let sentence = doc.tokens[k].sentence;
-    let (s0, s1) = doc.sentences[sentence];
+    if k > 0 && m.lex.domestic_tax.contains(doc.lower_tok(k - 1)) {
+        return true;
+    }
+    let (s0, s1) = doc.sentences[doc.tokens[k].sentence];
     let toks = doc.tokens_in(s0, s1);
-    let trade_word = toks.clone().any(|j| {
-        matches!(
-            doc.lower_tok(j),
-            "import"
-                | "imports"
-                | "imported"
-                | "importers"
-                | "export"
-                | "exports"
-                | "exported"
-                | "goods"
-                | "products"
-                | "shipments"
-                | "foreign"
-                | "border"
-                | "customs"
-        )
-    });
+    let trade_word = toks
+        .clone()
+        .any(|j| m.lex.tax_trade_word.contains(doc.lower_tok(j)));
     let named_object = (k + 1..toks.end.min(k + 8)).any(|j| {
         matches!(doc.lower_tok(j), "on" | "from" | "against")
             && (j + 1..toks.end.min(j + 4)).any(|n| doc.has(n, flag::CAP))
@@ -357,7 +338,7 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
     while k < n && doc.tokens[k].sentence == sentence && words < 4 {
         if is_cue(doc, m, k) {
             // "a 3% digital services tax": the rate is that tax's.
-            return (!domestic_tax(doc, m, k) && !tax_without_trade(doc, k)).then_some(k);
+            return (!domestic_tax(doc, m, k)).then_some(k);
         }
         let w = doc.lower_tok(k);
         if is_blocker(doc, k) || matches!(w, "," | ";" | "on" | "from" | "to" | "of" | "and" | "in")
@@ -374,9 +355,7 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
         k -= 1;
         if is_cue(doc, m, k) {
             // "interest rate", "growth rate": the word before decides.
-            let qualified = k > 0 && is_blocker(doc, k - 1)
-                || domestic_tax(doc, m, k)
-                || tax_without_trade(doc, k);
+            let qualified = k > 0 && is_blocker(doc, k - 1) || domestic_tax(doc, m, k);
             return (!qualified).then_some(k);
         }
         if is_blocker(doc, k) {
