@@ -233,12 +233,9 @@ pub(crate) fn head_word(b: &[u8]) -> u64 {
 impl Default for WordTable {
     /// The empty table.
     fn default() -> WordTable {
-        WordTable::new(&HashMap::default(), &HashMap::default())
+        WordTable::new(&HashMap::default())
     }
 }
-
-/// The automaton states of [`WordTable::run_state`], by word.
-pub(crate) type RunStates = HashMap<String, [StateID; 2], BuildHasherDefault<FxHasher>>;
 
 /// Which automaton a [`WordTable::run_state`] is for.
 pub(crate) const NAME_AUTOMATON: usize = 0;
@@ -248,10 +245,7 @@ pub(crate) const PHRASE_AUTOMATON: usize = 1;
 pub(crate) const NO_ENTRY: u32 = u32::MAX;
 
 impl WordTable {
-    fn new(
-        words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>,
-        runs: &RunStates,
-    ) -> WordTable {
+    fn new(words: &HashMap<String, WordInfo, BuildHasherDefault<FxHasher>>) -> WordTable {
         assert!(words.len() < 1 << 24, "the word table holds 2^24 entries");
         let size = (words.len() * 2).next_power_of_two().max(16);
         let mut table = WordTable {
@@ -266,7 +260,7 @@ impl WordTable {
             ],
             tails: Vec::with_capacity(words.len()),
             polarity: Vec::with_capacity(words.len() + 1),
-            run_states: Vec::with_capacity(words.len()),
+            run_states: Vec::new(),
             caseless: vec![0; CASELESS_BITS / 64],
         };
         for (word, &info) in words {
@@ -290,10 +284,8 @@ impl WordTable {
             };
             table.tails.push(b.get(8..).unwrap_or_default().into());
             table.polarity.push(info.general);
-            table
-                .run_states
-                .push(runs.get(word).copied().unwrap_or([StateID::ZERO; 2]));
         }
+        table.run_states = vec![[StateID::ZERO; 2]; table.tails.len()];
         table.polarity.push(0.0);
         table
     }
@@ -361,6 +353,18 @@ impl WordTable {
     #[inline]
     pub(crate) fn lookup_entry(&self, head: u64, b: &[u8]) -> (WordInfo, u32) {
         self.probe(Self::hash(head, b), head, b)
+    }
+
+    /// Notes the state of `matcher` (automaton `which`) after each of its
+    /// first runs, on the runs' entries.
+    fn set_run_states(&mut self, matcher: &Matcher, which: usize) {
+        for run in matcher.first_runs() {
+            let b = run.as_bytes();
+            let (_, entry) = self.lookup_entry(head_word(b), b);
+            if let Some(states) = self.run_states.get_mut(entry as usize) {
+                states[which] = matcher.run_state(run);
+            }
+        }
     }
 
     /// The state of automaton `which` ([`NAME_AUTOMATON`] or
@@ -597,19 +601,16 @@ impl Lex {
         for phrase in all_targets_words.iter().filter(|p| p.len() > 1) {
             words.entry(phrase[0].clone()).or_default().flags |= flag::ALL_TARGETS_FIRST;
         }
-        let mut runs = RunStates::default();
-        for (matcher, bit, which) in [
-            (names, flag::NAME_RUN, NAME_AUTOMATON),
-            (phrases, flag::PHRASE_RUN, PHRASE_AUTOMATON),
-        ] {
+        for (matcher, bit) in [(names, flag::NAME_RUN), (phrases, flag::PHRASE_RUN)] {
             for run in matcher.first_runs() {
                 words.entry(run.clone()).or_default().flags |= bit;
-                runs.entry(run.clone()).or_insert([StateID::ZERO; 2])[which] =
-                    matcher.run_state(run);
             }
         }
+        let mut table = WordTable::new(&words);
+        table.set_run_states(names, NAME_AUTOMATON);
+        table.set_run_states(phrases, PHRASE_AUTOMATON);
         Lex {
-            words: WordTable::new(&words, &runs),
+            words: table,
             name_stopword: set("name-stopword"),
             function_word,
             abbreviation: set("abbreviation"),

@@ -416,7 +416,7 @@ fn the_word_table_finds_exactly_its_words() {
             (k.to_string(), info)
         })
         .collect();
-    let table = WordTable::new(&map, &Default::default());
+    let table = WordTable::new(&map);
     let probes = keys.iter().copied().chain([
         "x",
         "tarif",
