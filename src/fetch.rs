@@ -1303,6 +1303,11 @@ mod tests {
         format!("http://{HOST}:{}{path}", addr.port())
     }
 
+    /// The error that fetching `path` from the test server ends in.
+    async fn fetch_err(config: &FetchConfig, addr: SocketAddr, path: &str) -> FetchError {
+        fetcher(config).fetch(&url(addr, path)).await.unwrap_err()
+    }
+
     #[tokio::test]
     async fn extracts_the_article_text_and_title() {
         let (addr, _) = spawn_server().await;
@@ -1358,10 +1363,7 @@ mod tests {
     #[tokio::test]
     async fn refuses_a_redirect_to_loopback() {
         let (addr, probe) = spawn_server().await;
-        let err = fetcher(&test_config())
-            .fetch(&url(addr, "/to-loopback"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&test_config(), addr, "/to-loopback").await;
         assert_eq!(err.kind(), "fetch_blocked_address", "{err}");
         assert!(err.to_string().contains("loopback"), "{err}");
         assert_eq!(
@@ -1379,10 +1381,7 @@ mod tests {
         // A connection attempt would take the whole (long) connect timeout.
         config.connect_timeout_ms = 30_000;
         let started = Instant::now();
-        let err = fetcher(&config)
-            .fetch(&url(addr, "/to-metadata"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&config, addr, "/to-metadata").await;
         assert_eq!(err.kind(), "fetch_blocked_address", "{err}");
         assert!(err.to_string().contains("cloud metadata"), "{err}");
         // Refused before connecting: nothing listens there to time out on.
@@ -1392,10 +1391,7 @@ mod tests {
     #[tokio::test]
     async fn refuses_a_redirect_to_another_scheme() {
         let (addr, _) = spawn_server().await;
-        let err = fetcher(&test_config())
-            .fetch(&url(addr, "/to-file"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&test_config(), addr, "/to-file").await;
         assert_eq!(err.kind(), "fetch_invalid_url", "{err}");
     }
 
@@ -1514,10 +1510,7 @@ mod tests {
         let (addr, _) = spawn_server().await;
         let mut config = test_config();
         config.max_body_bytes = 1024 * 1024;
-        let err = fetcher(&config)
-            .fetch(&url(addr, "/gzip-bomb"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&config, addr, "/gzip-bomb").await;
         assert_eq!(err.kind(), "fetch_too_large", "{err}");
     }
 
@@ -1528,10 +1521,7 @@ mod tests {
         config.total_timeout_ms = 1_500;
         config.max_retries = 0;
         let started = Instant::now();
-        let err = fetcher(&config)
-            .fetch(&url(addr, "/slow"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&config, addr, "/slow").await;
         assert_eq!(err.kind(), "fetch_timeout", "{err}");
         let elapsed = started.elapsed();
         // Cut off by the attempt timeout, not by the trickling body's end
@@ -1547,10 +1537,7 @@ mod tests {
         config.retry_budget_ms = 2_500;
         config.max_retries = 10;
         let started = Instant::now();
-        let err = fetcher(&config)
-            .fetch(&url(addr, "/slow"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&config, addr, "/slow").await;
         assert_eq!(err.kind(), "fetch_timeout", "{err}");
         let elapsed = started.elapsed();
         // At least one retry happened, and the budget held.
@@ -1591,10 +1578,7 @@ mod tests {
     #[tokio::test]
     async fn refuses_a_pdf() {
         let (addr, _) = spawn_server().await;
-        let err = fetcher(&test_config())
-            .fetch(&url(addr, "/report.pdf"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&test_config(), addr, "/report.pdf").await;
         assert_eq!(err.kind(), "fetch_unsupported_content", "{err}");
         assert!(err.to_string().contains("application/pdf"), "{err}");
     }
@@ -1603,10 +1587,7 @@ mod tests {
     async fn refuses_html_too_deep_to_parse_quickly() {
         let (addr, _) = spawn_server().await;
         let started = Instant::now();
-        let err = fetcher(&test_config())
-            .fetch(&url(addr, "/deep"))
-            .await
-            .unwrap_err();
+        let err = fetch_err(&test_config(), addr, "/deep").await;
         assert_eq!(err.kind(), "fetch_unsupported_content", "{err}");
         // Refused before parsing, which would take minutes.
         assert!(started.elapsed() < Duration::from_secs(30));

@@ -348,6 +348,31 @@ fn add_forms(
     }
 }
 
+/// Adds the entity of a gazetteer row and its surface forms: the name and
+/// the `|`-separated aliases of column 2.
+fn add_named(
+    t: &mut Tables,
+    def: EntityDef,
+    cols: &[&str],
+    file: &'static str,
+    line: usize,
+) -> usize {
+    let mut names = vec![def.name.clone()];
+    names.extend(multi(cols.get(2)));
+    let e = add_entity(t, def);
+    add_forms(t, e, names, Form::Name, file, line);
+    e
+}
+
+/// A country code column that may be empty.
+fn check_optional_code(f: File<'_>, line: usize, code: &str) -> Result<(), DataError> {
+    if code.is_empty() {
+        Ok(())
+    } else {
+        check_code(f, line, code, "country code")
+    }
+}
+
 fn check_code(f: File<'_>, line: usize, code: &str, what: &str) -> Result<(), DataError> {
     let ok = !code.is_empty()
         && code
@@ -400,21 +425,15 @@ fn load_coded(
         if kind == EntityKind::Country && code.len() != 2 {
             return Err(f.error(line, format!("country code {code:?} is not ISO alpha-2")));
         }
-        let name = col(&cols, 1).to_owned();
-        let e = add_entity(
-            t,
-            EntityDef {
-                id: format!("{prefix}:{code}"),
-                kind,
-                name: name.clone(),
-                role: None,
-                country: None,
-                capital_of: None,
-            },
-        );
-        let mut names = vec![name];
-        names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, file, line);
+        let def = EntityDef {
+            id: format!("{prefix}:{code}"),
+            kind,
+            name: col(&cols, 1).to_owned(),
+            role: None,
+            country: None,
+            capital_of: None,
+        };
+        let e = add_named(t, def, &cols, file, line);
         add_forms(t, e, multi(cols.get(3)), Form::Demonym, file, line);
     }
     Ok(())
@@ -425,30 +444,22 @@ fn load_locations(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
         let country = col(&cols, 3);
-        if !country.is_empty() {
-            check_code(f, line, country, "country code")?;
-        }
+        check_optional_code(f, line, country)?;
         let capital = match col(&cols, 4) {
             "yes" => true,
             "no" | "" => false,
             other => return Err(f.error(line, format!("capital must be yes or no, not {other:?}"))),
         };
         let country = (!country.is_empty()).then(|| format!("country:{country}"));
-        let name = col(&cols, 1).to_owned();
-        let e = add_entity(
-            t,
-            EntityDef {
-                id: format!("location:{slug}"),
-                kind: EntityKind::Location,
-                name: name.clone(),
-                role: None,
-                capital_of: if capital { country.clone() } else { None },
-                country,
-            },
-        );
-        let mut names = vec![name];
-        names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, "locations.tsv", line);
+        let def = EntityDef {
+            id: format!("location:{slug}"),
+            kind: EntityKind::Location,
+            name: col(&cols, 1).to_owned(),
+            role: None,
+            capital_of: if capital { country.clone() } else { None },
+            country,
+        };
+        add_named(t, def, &cols, "locations.tsv", line);
     }
     Ok(())
 }
@@ -467,25 +478,17 @@ fn load_people(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
         let country = col(&cols, 4);
-        if !country.is_empty() {
-            check_code(f, line, country, "country code")?;
-        }
-        let name = col(&cols, 1).to_owned();
+        check_optional_code(f, line, country)?;
         let role = col(&cols, 3);
-        let e = add_entity(
-            t,
-            EntityDef {
-                id: format!("person:{slug}"),
-                kind: EntityKind::Person,
-                name: name.clone(),
-                role: (!role.is_empty()).then(|| role.to_owned()),
-                country: party_id(country),
-                capital_of: None,
-            },
-        );
-        let mut names = vec![name];
-        names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, "people.tsv", line);
+        let def = EntityDef {
+            id: format!("person:{slug}"),
+            kind: EntityKind::Person,
+            name: col(&cols, 1).to_owned(),
+            role: (!role.is_empty()).then(|| role.to_owned()),
+            country: party_id(country),
+            capital_of: None,
+        };
+        add_named(t, def, &cols, "people.tsv", line);
     }
     Ok(())
 }
@@ -495,36 +498,22 @@ fn load_orgs(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
         let country = col(&cols, 3);
-        if !country.is_empty() {
-            check_code(f, line, country, "country code")?;
-        }
+        check_optional_code(f, line, country)?;
         let contextual = multi(cols.get(4));
         if !contextual.is_empty() && country.is_empty() {
             return Err(f.error(line, "a contextual form needs a country to tie it to"));
         }
-        let name = col(&cols, 1).to_owned();
-        let e = add_entity(
-            t,
-            EntityDef {
-                id: format!("org:{slug}"),
-                kind: EntityKind::Organization,
-                name: name.clone(),
-                role: None,
-                country: party_id(country),
-                capital_of: None,
-            },
-        );
-        let mut names = vec![name];
-        names.extend(multi(cols.get(2)));
-        add_forms(t, e, names, Form::Name, "organizations.tsv", line);
-        add_forms(
-            t,
-            e,
-            contextual,
-            Form::Contextual,
-            "organizations.tsv",
-            line,
-        );
+        let def = EntityDef {
+            id: format!("org:{slug}"),
+            kind: EntityKind::Organization,
+            name: col(&cols, 1).to_owned(),
+            role: None,
+            country: party_id(country),
+            capital_of: None,
+        };
+        let e = add_named(t, def, &cols, "organizations.tsv", line);
+        let file = "organizations.tsv";
+        add_forms(t, e, contextual, Form::Contextual, file, line);
     }
     Ok(())
 }
