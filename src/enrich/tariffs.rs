@@ -2,19 +2,23 @@
 //!
 //! A percentage is a tariff rate when a tariff word ("tariff", "duty",
 //! "levy", "rate") governs it in the same sentence and nothing in between
-//! says it is something else (growth, a market move, a share, "50% owned").
-//! Direction comes from the phrasing, in this order:
+//! says it is something else (growth, a market move, a share, "50% owned");
+//! a tariff may be the subject of a verb of movement to a level ("India's
+//! tariff on Scotch falls to 75%"). Direction comes from the phrasing, in
+//! this order:
 //!
 //! * imposer: a party modifying the tariff noun ("U.S. tariffs", "Mercosur's
 //!   35% tariff", "a 15% U.S. tariff"), the agent of a passive ("imposed by
 //!   President Donald Trump"), or the subject of an imposing verb ("China
 //!   imposes a 10 percent tariff");
 //! * target: a party after "on"/"from"/"against" ("on Chinese goods", "on
-//!   imports from China"), or the subject of a suffering verb ("India hit with
-//!   50% U.S. tariffs", "Brazilian goods still face ..."), or nobody when the
-//!   rate applies to everyone ("all trading partners");
-//! * otherwise the same sentence's earlier measure, then the article's usual
-//!   imposer and target.
+//!   imports from China", the rate's own "... and 20% on Vietnam"), or the
+//!   subject of a suffering verb ("India hit with 50% U.S. tariffs",
+//!   "Brazilian goods still face ...", "was threatened with"), or nobody
+//!   when the rate applies to everyone ("all trading partners"); a target
+//!   named so wins over an imposing verb's subject that is the same party;
+//! * otherwise the same sentence's earlier measure, for a headline the body's
+//!   measure of the same rate, then the article's usual imposer and target.
 
 use std::collections::HashMap;
 
@@ -265,11 +269,26 @@ fn unit_after(doc: &Doc<'_>, i: usize) -> Option<usize> {
     }
 }
 
+/// Token `k` is a verb of movement ("falls", "rises") that goes to a level
+/// ("... falls immediately to 75%"): a tariff can be its subject. "Exports
+/// fell 5%" is a change, not a level.
+fn level_verb(doc: &Doc<'_>, k: usize) -> bool {
+    let n = doc.tokens.len();
+    let to_number = |j: usize| {
+        j + 1 < n && doc.lower_tok(j) == "to" && doc.tokens[j + 1].kind != TokKind::Punct
+    };
+    doc.has(k, flag::MARKET_VERB)
+        && (to_number(k + 1) || (k + 2 < n && doc.has(k + 1, flag::WORD) && to_number(k + 2)))
+}
+
 /// A market move, a share or a stake rather than a tariff rate.
 fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
     let sentence = doc.tokens[i].sentence;
     let before = (i.saturating_sub(3)..i).filter(|&k| doc.tokens[k].sentence == sentence);
-    if before.into_iter().any(|k| doc.has(k, flag::MARKET_VERB)) {
+    if before
+        .into_iter()
+        .any(|k| doc.has(k, flag::MARKET_VERB) && !level_verb(doc, k))
+    {
         return true;
     }
     let after = |k: usize| {
@@ -351,12 +370,19 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
         k += 1;
     }
     let mut k = i;
-    while k > 0 && doc.tokens[k - 1].sentence == sentence {
+    // Past a verb of movement, the tariff word must be its subject, a few
+    // words before it ("India's tariff on Scotch whisky ... falls to 75%").
+    let mut first = 0;
+    while k > first && doc.tokens[k - 1].sentence == sentence {
         k -= 1;
         if is_cue(doc, m, k) {
             // "interest rate", "growth rate": the word before decides.
             let qualified = k > 0 && is_blocker(doc, k - 1) || domestic_tax(doc, m, k);
             return (!qualified).then_some(k);
+        }
+        if level_verb(doc, k) {
+            first = k.saturating_sub(SUBJECT_REACH);
+            continue;
         }
         if is_blocker(doc, k) {
             return None;
@@ -364,6 +390,9 @@ fn cue_for(doc: &Doc<'_>, m: &Model, i: usize, end_tok: usize) -> Option<usize> 
     }
     None
 }
+
+/// How many tokens before a verb of movement its tariff subject may stand.
+const SUBJECT_REACH: usize = 14;
 
 fn is_preposition(w: &str) -> bool {
     matches!(
@@ -397,6 +426,32 @@ fn after_preposition(doc: &Doc<'_>, p: &Party) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Token `k` is an imposing verb in the passive with "with" ("Lesotho was
+/// threatened with a 50% rate", "were hit with"): its subject suffers the
+/// rate.
+fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
+    let be = |j: usize| {
+        matches!(
+            doc.lower_tok(j),
+            "is" | "are" | "was" | "were" | "be" | "been" | "being" | "get" | "got"
+        )
+    };
+    doc.has(k, flag::IMPOSE_VERB)
+        && k + 1 < doc.tokens.len()
+        && doc.lower_tok(k + 1) == "with"
+        && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
+}
+
+/// "to most Indonesian imports": a party after "to" that names whose goods.
+fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    after_preposition(doc, p) == Some("to")
+        && p.tok_end < doc.tokens.len()
+        && matches!(
+            doc.lower_tok(p.tok_end),
+            "imports" | "goods" | "products" | "exports" | "shipments"
+        )
 }
 
 /// "on C$30 billion of U.S. goods", "on a range of Brazilian products": an
@@ -502,10 +557,11 @@ fn read_direction<'a>(
 
     // The nearest verb before the rate decides whose clause this is.
     let mut subject_target: Option<Vec<&str>> = None;
+    let mut imposer_is_subject = false;
     let mut k = i;
     while k > c0 {
         k -= 1;
-        if doc.has(k, flag::TARGET_VERB) {
+        if doc.has(k, flag::TARGET_VERB) || passive_with(doc, k) {
             let mut subjects: Vec<&str> = in_clause
                 .iter()
                 .filter(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
@@ -519,23 +575,43 @@ fn read_direction<'a>(
         } else if doc.has(k, flag::IMPOSE_VERB) {
             if r.imposer.is_none() {
                 r.imposer = subject_before(doc, &in_clause, k);
+                imposer_is_subject = r.imposer.is_some();
             }
             break;
         }
     }
 
-    // Target 1: "on Chinese goods", "on imports from China".
-    let from = if cue < i { cue } else { end_tok };
-    let explicit: Option<&Party> = in_clause.iter().copied().find(|p| {
-        p.tok > from
-            && p.tok <= end_tok + 12
-            && !p.agent_only
-            && (matches!(
-                after_preposition(doc, p),
-                Some("on" | "from" | "against" | "for")
-            ) || of_after_on(doc, p))
-            && Some(p.id) != r.imposer
-    });
+    // Target 1: "on Chinese goods", "on imports from China", "to most
+    // Indonesian imports"; a rate with its own object after it ("... and
+    // 20% on Vietnam") takes that one. The subject of an imposing verb
+    // yields to an object naming the same party ("Taipei seeks to lower a
+    // 20% tariff on Taiwanese goods": someone else imposes it).
+    let object = |from: usize, last: usize| {
+        in_clause.iter().copied().find(|p| {
+            p.tok > from
+                && p.tok <= last
+                && !p.agent_only
+                && (matches!(
+                    after_preposition(doc, p),
+                    Some("on" | "from" | "against" | "for")
+                ) || of_after_on(doc, p)
+                    || goods_to(doc, p))
+                && (imposer_is_subject || Some(p.id) != r.imposer)
+        })
+    };
+    let own_object = cue < i
+        && end_tok + 1 < c1
+        && matches!(
+            doc.lower_tok(end_tok + 1),
+            "on" | "from" | "against" | "for"
+        );
+    let explicit = own_object
+        .then(|| object(end_tok, end_tok + 5))
+        .flatten()
+        .or_else(|| object(if cue < i { cue } else { end_tok }, end_tok + 12));
+    if explicit.is_some_and(|p| Some(p.id) == r.imposer) {
+        r.imposer = None;
+    }
     if let Some(p) = explicit {
         // "from Canada and Mexico": coordinated parties share the rate.
         let mut targets = vec![p.id];
@@ -665,10 +741,29 @@ fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>
             .map(|t| t[0])
             .collect(),
     );
+    // The rates whose target the phrasing gave (or said is everyone): a
+    // headline rate with the value of one of them means the same measure.
+    let stated: Vec<bool> = rates
+        .iter()
+        .map(|r| r.targets.is_some() || r.global)
+        .collect();
     for k in 0..rates.len() {
         let prev = (0..k)
             .rev()
             .find(|&j| rates[j].sentence == rates[k].sentence);
+        if !stated[k] && prev.is_none() && doc.in_title(doc.tokens[rates[k].tok].start) {
+            let twin = (0..rates.len()).find(|&j| {
+                stated[j]
+                    && rates[j].value == rates[k].value
+                    && rates[j].imposer.is_some()
+                    && rates[k].imposer.is_none_or(|i| Some(i) == rates[j].imposer)
+            });
+            if let Some(j) = twin {
+                rates[k].imposer = rates[j].imposer;
+                rates[k].targets = rates[j].targets.clone();
+                rates[k].global = rates[j].global;
+            }
+        }
         if rates[k].imposer.is_none() {
             let target = rates[k].targets.as_ref().and_then(|t| t.first()).copied();
             let not_target = |id: &str| Some(id) != target;

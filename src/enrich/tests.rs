@@ -840,6 +840,97 @@ fn a_fronted_for_phrase_names_the_target() {
 }
 
 #[test]
+fn a_tariff_that_falls_or_rises_to_a_level_has_that_rate() {
+    // The tariff is the subject of the verb of movement; a share price or
+    // a change in exports is not.
+    let r = run(
+        "",
+        "Japan's duty on Australian beef falls to 20% next year under the trade pact. \
+         Exports fell 5% in May. Shares of meat packers rose to 4% above their March low.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:JP", Some("country:AU"), 20.0)]
+    );
+}
+
+#[test]
+fn a_rate_with_its_own_object_takes_that_target() {
+    let r = run(
+        "",
+        "Washington set tariffs of 15% on goods from Thailand and Cambodia, and 25% on Laos, under the trade framework.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:TH"), 15.0),
+            measure("country:US", Some("country:KH"), 15.0),
+            measure("country:US", Some("country:LA"), 25.0),
+        ]
+    );
+    // "to most Chinese imports": whose goods, after "applies ... to".
+    let r = run(
+        "Bicycle tariffs stay",
+        "Under the trade deal, the EU applies a tariff of 12% to most Chinese imports of bicycles, trade officials said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("bloc:EU", Some("country:CN"), 12.0)]
+    );
+}
+
+#[test]
+fn a_party_that_seeks_relief_from_a_tariff_on_its_goods_is_its_target() {
+    // Seoul is the subject of "cut", but the tariff falls on Korean cars:
+    // the other government imposes it.
+    let r = run(
+        "",
+        "Seoul is negotiating with Washington to cut a 25% tariff on South Korean cars, the trade ministry said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:KR"), 25.0)]
+    );
+    // "slapped with": the passive's subject suffers the rate.
+    let r = run(
+        "",
+        "Fiji was slapped with a 30% tariff after its trade talks with Washington failed.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:FJ"), 30.0)]
+    );
+}
+
+#[test]
+fn a_headline_rate_is_the_measure_the_body_states() {
+    // Nothing in the headline says whom the levy hits; the body says it is
+    // on all imports, so the headline's rate is not pinned on a supplier.
+    let r = run(
+        "EU raises steel levy to 40%",
+        "The European Union will raise its levy on all steel imports to 40%, a trade official said. \
+         China and India are the largest suppliers.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("bloc:EU", None, 40.0)]);
+}
+
+#[test]
+fn surtaxes_and_common_external_tariffs_are_tariffs() {
+    let r = run(
+        "",
+        "Ottawa will charge a 25% surtax on Chinese steel. \
+         Brazil applies Mercosur's common external tariff of 35% on cars in the trade bloc.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:CA", Some("country:CN"), 25.0),
+            measure("bloc:MERCOSUR", None, 35.0),
+        ]
+    );
+}
+
+#[test]
 fn a_rate_too_long_for_a_number_is_no_rate() {
     // Found by the enrich fuzz target: 400 nines before "%" became an
     // infinite rate, which the record wrote as `"rate_percent": null`.
