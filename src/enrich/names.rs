@@ -541,7 +541,9 @@ fn people_by_title<'a>(
             && doc.tok(h - 1) == "of"
             && doc.has(h - 2, flag::PERSON_TITLE)
             && doc.has(h, flag::CAP);
-        if !(is_head || of_head) {
+        // "Lord Provost Jane Roe": a title word does not open the name.
+        let title_word = doc.has(i, flag::PERSON_TITLE);
+        if !(is_head || of_head) || title_word {
             i = doc.next_cap(i + 1);
             continue;
         }
@@ -575,7 +577,8 @@ fn people_by_title<'a>(
         push(i, end);
         // "Reps. Ann Lowe and Tim Ruiz".
         let mut next = end;
-        if end + 1 < n && doc.tok(end) == "and" {
+        // A title after "and" starts another titled person, handled on its own.
+        if end + 1 < n && doc.tok(end) == "and" && !doc.has(end + 1, flag::PERSON_TITLE) {
             if let Some(e2) = name_at(doc, end + 1) {
                 if !tok_hit[end + 1].is_some_and(|g| gaz[g].keep) {
                     push(end + 1, e2);
@@ -606,10 +609,16 @@ fn people_by_appositive<'a>(
             continue;
         };
         let taken = claimed[i..end].iter().any(|&c| c);
-        // A country form that is also a given name may open a name ("Chad
-        // Thompson, an engineer"); any other known name may not.
+        // A country or place form that is also a given name may open a name
+        // ("Chad Thompson, an engineer", "Sofia Reyes, a lawyer"); any
+        // other known name may not.
         let given_first = doc.has(i, flag::GIVEN_NAME)
-            && tok_hit[i].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Country));
+            && tok_hit[i].is_some_and(|g| {
+                matches!(
+                    kind_of(m, &gaz[g]),
+                    Some(EntityKind::Country | EntityKind::Location)
+                )
+            });
         let known =
             (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
         if taken || known || end + 1 >= n || doc.tok(end) != "," {
@@ -645,7 +654,15 @@ fn people_by_appositive<'a>(
             }
             k += 1;
         }
-        if has_head && k > role_first {
+        // "said Jane Roe, a ...": a name quoted as a speaker, with an
+        // article opening the apposition, is a person whatever the role.
+        let speaker = i > 0
+            && matches!(
+                doc.lower_tok(i - 1),
+                "said" | "says" | "added" | "warned" | "wrote" | "noted" | "explained"
+            )
+            && matches!(doc.tok(end + 1), "a" | "an" | "the");
+        if (has_head || speaker) && k > role_first {
             let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
             let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
             out.push(Marked {

@@ -293,6 +293,57 @@ fn an_appositive_role_marks_a_person() {
 }
 
 #[test]
+fn police_civic_and_sports_titles_mark_people_without_joining_the_name() {
+    let r = run(
+        "",
+        "Chief Constable Ann Vey and Lord Provost Ian Moore opened the fair, where Olympic medallist Mara Quinn signed autographs.",
+    );
+    assert_eq!(
+        entity(&r, "person:ann-vey").role.as_deref(),
+        Some("Chief Constable")
+    );
+    // "Provost" is a title, not the first word of the name.
+    assert_eq!(
+        entity(&r, "person:ian-moore").role.as_deref(),
+        Some("Lord Provost")
+    );
+    assert!(has(&r, "person:mara-quinn"), "{:?}", ids(&r));
+    assert!(!has(&r, "person:provost-ian-moore"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_quoted_speaker_with_an_apposition_is_a_person_whatever_the_role() {
+    // "observer" is no listed role noun; "said" and the article after the
+    // comma are what mark the person. "curator" is a listed one.
+    let r = run(
+        "",
+        "\"It will take years,\" said Tomas Varga, a longtime observer of the talks. \
+         \"Demand is steady,\" said Ruth Okafor, curator of textiles at the city museum.",
+    );
+    assert!(has(&r, "person:tomas-varga"), "{:?}", ids(&r));
+    assert_eq!(
+        entity(&r, "person:ruth-okafor").role.as_deref(),
+        Some("curator of textiles at the city museum")
+    );
+    // A company described as an operator is no person.
+    let r = run(
+        "",
+        "Bright Idea, the struggling third operator, said it needed relief on spectrum dues.",
+    );
+    assert!(!has(&r, "person:bright-idea"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_place_name_that_is_also_a_given_name_can_open_a_persons_name() {
+    let r = run(
+        "",
+        "\"The rules are clear,\" said Sofia Lind, a lawyer at a Stockholm firm.",
+    );
+    assert!(has(&r, "person:sofia-lind"), "{:?}", ids(&r));
+    assert!(!has(&r, "location:sofia"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_bare_surname_after_the_full_name_is_the_same_person() {
     let r = run(
         "",
