@@ -594,6 +594,17 @@ fn household_energy_and_phone_tariffs_are_not_trade_policy() {
     );
     assert!(!r.trade_policy.relevant);
     assert!(r.tariff_measures.is_empty());
+    // Discount plans for poorer households and a bank's list of fees.
+    let r = run(
+        "Water tariffs: help for struggling households widens",
+        "Suppliers will extend their social tariffs, cutting bills by up to 50% for low-income customers.",
+    );
+    assert!(!r.trade_policy.relevant);
+    let r = run(
+        "Lender publishes its new tariff of charges",
+        "The bank's revised tariff of charges raises the fee on transfers abroad by 2%, and the excise duty on fees stays at 15%.",
+    );
+    assert!(!r.trade_policy.relevant);
 }
 
 #[test]
