@@ -101,11 +101,16 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
             }
             // "Treasury Secretary": the office named only as part of a title;
             // "Mexico's Congress" is not the US Congress.
-            if def.kind == EntityKind::Organization
-                && (is_title_modifier(doc, g)
-                    || other_countrys(doc, m, &gaz, &tok_hit, g, def.country.as_deref()))
-            {
-                continue;
+            if def.kind == EntityKind::Organization {
+                if is_title_modifier(doc, g) {
+                    continue;
+                }
+                if let Some(other) = other_country(doc, m, &tok_hit, &gaz, g, def) {
+                    // "Mexico's Senate": that country's body of the same name.
+                    let ent = out.add(foreign_body(doc, m, g, other));
+                    out.mention(g.start, g.end, ent);
+                    continue;
+                }
             }
             let ent = out.add_with(&def.id, || draft_of(def));
             out.mention(g.start, g.end, ent);
@@ -824,7 +829,7 @@ fn orgs_by_head<'a>(
             continue;
         }
         // A heading "President ..." or a month is not part of a body's name.
-        if doc.has(s, flag::PERSON_TITLE) {
+        if doc.has(s, flag::PERSON_TITLE) || is_dateline_source(doc, s, tail_end) {
             continue;
         }
         let (st, en) = (doc.tokens[s].start, doc.tokens[tail_end - 1].end);
@@ -881,6 +886,30 @@ fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
         || (end + 1 < doc.tokens.len() && matches!(doc.tok(end + 1), "(" | "-" | "—" | "–"))
 }
 
+/// Tokens `s..e` are the wire's name in a dateline ("GENEVA, May 12
+/// (Global Trade Desk) - ..."): the outlet that sent the story, not an
+/// organisation it mentions.
+fn is_dateline_source(doc: &Doc<'_>, s: usize, e: usize) -> bool {
+    s > 0
+        && e + 1 < doc.tokens.len()
+        && doc.tok(s - 1) == "("
+        && doc.tok(e) == ")"
+        && matches!(doc.tok(e + 1), "-" | "—" | "–")
+}
+
+/// An acronym that names no body: it carries digits ("COP30", "A380") or
+/// heads a market index ("IBEX 35", "the KOSPI index").
+fn is_index_or_code(doc: &Doc<'_>, t: usize) -> bool {
+    let next = |k: usize| {
+        doc.tokens
+            .get(t + k)
+            .map(|x| (x.kind, doc.lower_tok(t + k)))
+    };
+    doc.tok(t).bytes().any(|c| c.is_ascii_digit())
+        || matches!(next(1), Some((TokKind::Number, _)) | Some((_, "index")))
+        || matches!(next(2), Some((_, "index")))
+}
+
 fn orgs_by_acronym_and_introducer<'a>(
     doc: &Doc<'a>,
     taken: &[(usize, usize)],
@@ -912,7 +941,9 @@ fn orgs_by_acronym_and_introducer<'a>(
             && w.as_bytes()[0].is_ascii_uppercase()
             && w.bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && !doc.has(t, flag::ACRONYM_STOPWORD);
+            && !doc.has(t, flag::ACRONYM_STOPWORD)
+            && !is_index_or_code(doc, t)
+            && !is_dateline_source(doc, t, t + 1);
         if acronym && !is_loud(doc, t) {
             let initials = initials.get_or_insert_with(|| {
                 out.iter()
@@ -998,35 +1029,45 @@ fn is_title_modifier(doc: &Doc<'_>, g: &GazHit<'_>) -> bool {
 
 /// "Mexico's Congress", "Canadian Senate": an organisation alias tied by a
 /// possessive or an adjective to another country than the gazetteer's.
-fn other_countrys(
+/// The country right before organisation match `g` ("Mexico's Senate",
+/// "Mexican Congress") when it is not the organisation's own country.
+fn other_country<'m>(
     doc: &Doc<'_>,
-    m: &Model,
-    gaz: &[GazHit<'_>],
+    m: &'m Model,
     tok_hit: &[Option<usize>],
+    gaz: &[GazHit<'_>],
     g: &GazHit<'_>,
-    org_country: Option<&str>,
-) -> bool {
-    let Some(org_country) = org_country else {
-        return false;
-    };
-    let t = doc.token_at(g.start);
-    let mut k = t;
+    org: &EntityDef,
+) -> Option<&'m EntityDef> {
+    let org_country = org.country.as_deref()?;
+    let mut k = doc.token_at(g.start);
     if k > 0 && matches!(doc.tok(k - 1), "'s" | "’s") {
         k -= 1;
     }
-    if k == 0 {
-        return false;
-    }
-    let Some(prev) = tok_hit[k - 1] else {
-        return false;
-    };
-    let p = &gaz[prev];
+    let p = &gaz[tok_hit[k.checked_sub(1)?]?];
     let adjacent = p.end == doc.tokens[k].start || p.end + 1 == doc.tokens[k].start;
     let country = p
         .entity
         .map(|e| &m.tables.entities[e])
-        .filter(|d| d.kind == EntityKind::Country);
-    adjacent && p.keep && country.is_some_and(|d| d.id != org_country)
+        .filter(|d| d.kind == EntityKind::Country && d.id != org_country)?;
+    (adjacent && p.keep).then_some(country)
+}
+
+/// Another country's body named like a gazetteer one: "Senate" of Mexico is
+/// `org:senate`, or `org:mexico-congress` where `org:congress` is taken.
+fn foreign_body<'a>(doc: &Doc<'a>, m: &Model, g: &GazHit<'_>, country: &EntityDef) -> Draft<'a> {
+    let name = &doc.text[g.start..g.end];
+    let plain = slug_id("org:", name);
+    let id = if m.tables.entities.iter().any(|d| d.id == plain) {
+        slug_id(&format!("org:{}-", slug_id("", &country.name)), name)
+    } else {
+        plain
+    };
+    Draft {
+        country: Some(Cow::Owned(country.id.clone())),
+        id: Cow::Owned(id),
+        ..org_draft(name)
+    }
 }
 
 fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {

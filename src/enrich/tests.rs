@@ -519,13 +519,55 @@ fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
     // A room is not a body.
     let r = run("", "The leaders met in the Oval Office.");
     assert!(!has(&r, "org:oval-office"), "{:?}", ids(&r));
-    // A wire name in the dateline is not an organisation.
-    let r = run("", "DELHI (Subcontinent Markets Daily) - Prices held.");
-    assert!(
-        !ids(&r).iter().any(|i| i.starts_with("org:")),
-        "{:?}",
-        ids(&r)
+    // A wire name in the dateline is not an organisation, even one ending
+    // in an organisation word.
+    for dateline in [
+        "DELHI (Subcontinent Markets Daily) - Prices held.",
+        "SEOUL, Feb 7 (Harbour News Network) - Prices held.",
+        "OSLO (NTB) - Prices held.",
+    ] {
+        let r = run("", dateline);
+        assert!(
+            !ids(&r).iter().any(|i| i.starts_with("org:")),
+            "{dateline}: {:?}",
+            ids(&r)
+        );
+    }
+}
+
+#[test]
+fn african_trade_finance_bodies_and_more_central_banks_are_known() {
+    let r = run(
+        "",
+        "Afreximbank and the AfCFTA Secretariat met the Central Bank of Kenya and Bank Negara Malaysia.",
     );
+    for id in [
+        "org:afreximbank",
+        "org:afcfta-secretariat",
+        "org:central-bank-of-kenya",
+        "org:bank-negara-malaysia",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    assert_eq!(
+        entity(&r, "org:central-bank-of-kenya").country.as_deref(),
+        Some("country:KE")
+    );
+}
+
+#[test]
+fn another_countrys_body_named_like_a_known_one_is_its_own_organisation() {
+    let r = run(
+        "",
+        "Mexico's Senate approved the tariff bill, and Brazil's Congress debated a similar one, while the U.S. Congress waited.",
+    );
+    let senate = entity(&r, "org:senate");
+    assert_eq!(senate.country.as_deref(), Some("country:MX"));
+    // "org:congress" is the US Congress, so Brazil's takes the country's name.
+    let brazil = entity(&r, "org:brazil-congress");
+    assert_eq!(brazil.country.as_deref(), Some("country:BR"));
+    assert_eq!(entity(&r, "org:congress").count, 1);
+    assert!(!has(&r, "org:us-senate"), "{:?}", ids(&r));
 }
 
 #[test]
@@ -545,6 +587,15 @@ fn unknown_acronyms_are_organisations_but_datelines_and_common_abbreviations_are
         "The Pacific Fisheries Commission (PFC) met. The PFC said catches fell.",
     );
     assert_eq!(entity(&r, "org:pacific-fisheries-commission").count, 3);
+    // A climate summit, a jet model and stock indexes are no bodies.
+    let r = run(
+        "",
+        "Delegates left COP30 as the A380 landed; the IBEX 35 fell and the KOSPI index rose, the IFAB said.",
+    );
+    assert!(has(&r, "org:ifab"), "{:?}", ids(&r));
+    for id in ["org:cop30", "org:a380", "org:ibex", "org:kospi"] {
+        assert!(!has(&r, id), "{id} in {:?}", ids(&r));
+    }
 }
 
 #[test]
