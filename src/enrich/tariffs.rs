@@ -4,8 +4,9 @@
 //! "levy", "rate") governs it in the same sentence and nothing in between
 //! says it is something else (growth, a market move, a share, "50% owned");
 //! a tariff may be the subject of a verb of movement to a level ("India's
-//! tariff on Scotch falls to 75%"). Direction comes from the phrasing, in
-//! this order:
+//! tariff on Scotch falls to 75%"). In a story already about tariff rates,
+//! a verb of paying or imposing governs one too ("Pakistan got 19%", "India's
+//! exporters now pay 25%"). Direction comes from the phrasing, in this order:
 //!
 //! * imposer: a party modifying the tariff noun ("U.S. tariffs", "Mercosur's
 //!   35% tariff", "a 15% U.S. tariff"), the agent of a passive ("imposed by
@@ -18,7 +19,9 @@
 //!   when the rate applies to everyone ("all trading partners"); a target
 //!   named so wins over an imposing verb's subject that is the same party;
 //! * otherwise the same sentence's earlier measure, for a headline the body's
-//!   measure of the same rate, then the article's usual imposer and target.
+//!   measure of the same rate, then the article's usual imposer and target
+//!   (from its rates, else from its tariff phrases without a rate: "Indian
+//!   duties on New Zealand wool").
 
 use std::collections::HashMap;
 
@@ -67,8 +70,24 @@ pub(crate) fn extract(
         if blocked(doc, i, end_tok) {
             continue;
         }
-        let Some(cue) = cue_for(doc, m, i, end_tok) else {
-            continue;
+        // Without a tariff word governing it, a rate that a verb of
+        // imposing or paying governs still is one in a story already about
+        // tariff rates, or in a sentence with a tariff word ("Cambodia and
+        // Pakistan got 19%", "India's exporters now pay 25%", "Washington
+        // charges 100% on Chinese EVs"), as long as a party or a tariff word
+        // is in its sentence.
+        // A verb that governs the rate wins over a tariff word before it
+        // ("Canada's EV surtax was adopted with Washington, which charges
+        // 100% on Chinese EVs": Washington charges the 100%).
+        let (cue, verb_only) = match (cue_for(doc, m, i, end_tok), rate_verb(doc, i)) {
+            (Some(cue), Some(v))
+                if cue < v && (cue..v).any(|k| matches!(doc.tok(k), "which" | "who")) =>
+            {
+                (v, true)
+            }
+            (Some(cue), _) => (cue, false),
+            (None, Some(v)) if !rates.is_empty() || cue_in_sentence(doc, m, i) => (v, true),
+            _ => continue,
         };
         let mut r = Rate {
             value,
@@ -80,11 +99,14 @@ pub(crate) fn extract(
             global: false,
             goods: Vec::new(),
         };
-        read_direction(doc, m, &parties, cue, &mut r);
+        read_direction(doc, m, &parties, cue, verb_only, &mut r);
+        if verb_only && r.imposer.is_none() && r.targets.is_none() && !cue_in_sentence(doc, m, i) {
+            continue;
+        }
         r.goods = goods(doc, terms, cue.min(i), end_tok);
         rates.push(r);
     }
-    fill_defaults(doc, &parties, &mut rates);
+    fill_defaults(doc, m, &parties, &mut rates);
     let mut out: Vec<TariffMeasure> = Vec::new();
     for r in rates {
         let Some(imposer) = r.imposer else { continue };
@@ -341,6 +363,39 @@ fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
     !trade_word && !named_object
 }
 
+/// The sentence of token `i` has a tariff word ("Kiwifruit growers, who now
+/// pay 30%, will see that duty eliminated").
+fn cue_in_sentence(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
+    let (s0, s1) = doc.sentences[doc.tokens[i].sentence];
+    doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
+}
+
+/// The verb of imposing or paying right before the rate at `i` ("pay
+/// 25%", "got nineteen per cent", "was set at 20%", "charges 100%"), with
+/// at most an adverb or "at" between; nothing comparative after the rate
+/// ("paid 5% more").
+fn rate_verb(doc: &Doc<'_>, i: usize) -> Option<usize> {
+    let (_, end_tok) = rate_at(doc, i)?;
+    let after = doc
+        .tokens
+        .get(end_tok + 1)
+        .map(|_| doc.lower_tok(end_tok + 1));
+    if matches!(
+        after,
+        Some("more" | "less" | "higher" | "lower" | "above" | "below")
+    ) {
+        return None;
+    }
+    let verb = |k: usize| doc.has(k, flag::IMPOSE_VERB | flag::TARGET_VERB);
+    let sentence = doc.tokens[i].sentence;
+    (i.saturating_sub(3)..i)
+        .rev()
+        .find(|&k| doc.tokens[k].sentence == sentence && verb(k))
+        .filter(|&k| {
+            (k + 1..i).all(|j| doc.lower_tok(j) == "at" || doc.has(j, flag::WORD) && !verb(j))
+        })
+}
+
 /// Token `k` says a percentage is no tariff rate.
 fn is_blocker(doc: &Doc<'_>, k: usize) -> bool {
     doc.has(k, flag::RATE_BLOCKER | flag::MARKET_VERB)
@@ -428,9 +483,9 @@ fn after_preposition(doc: &Doc<'_>, p: &Party) -> Option<&'static str> {
     None
 }
 
-/// Token `k` is an imposing verb in the passive with "with" ("Lesotho was
-/// threatened with a 50% rate", "were hit with"): its subject suffers the
-/// rate.
+/// Token `k` is an imposing verb in the passive with "with" or "at"
+/// ("Lesotho was threatened with a 50% rate", "Sri Lanka was set at 20%"):
+/// its subject suffers the rate.
 fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
     let be = |j: usize| {
         matches!(
@@ -440,7 +495,7 @@ fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
     };
     doc.has(k, flag::IMPOSE_VERB)
         && k + 1 < doc.tokens.len()
-        && doc.lower_tok(k + 1) == "with"
+        && matches!(doc.lower_tok(k + 1), "with" | "at")
         && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
 }
 
@@ -452,6 +507,22 @@ fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
             doc.lower_tok(p.tok_end),
             "imports" | "goods" | "products" | "exports" | "shipments"
         )
+}
+
+/// "goods entering the United States": the party is the object of a
+/// participle, not a subject.
+fn after_participle(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    let mut k = p.tok;
+    if k > 0 && doc.lower_tok(k - 1) == "the" {
+        k -= 1;
+    }
+    k > 0 && {
+        let w = doc.tok(k - 1);
+        w.len() > 4
+            && w.ends_with("ing")
+            && doc.has(k - 1, flag::WORD)
+            && !doc.has(k - 1, flag::CAP)
+    }
 }
 
 /// "on C$30 billion of U.S. goods", "on a range of Brazilian products": an
@@ -491,6 +562,7 @@ fn read_direction<'a>(
     m: &Model,
     parties: &[Party<'a>],
     cue: usize,
+    verb_only: bool,
     r: &mut Rate<'a>,
 ) {
     let (i, end_tok) = (r.tok, r.end_tok);
@@ -501,7 +573,8 @@ fn read_direction<'a>(
         .filter(|p| p.tok >= c0 && p.tok_end <= c1)
         .collect();
 
-    // Imposer 1: a party inside the tariff noun phrase.
+    // Imposer 1: a party inside the tariff noun phrase (none when a verb
+    // governs the rate: "Pakistan got 19%").
     let np = if cue > end_tok {
         in_clause
             .iter()
@@ -539,7 +612,7 @@ fn read_direction<'a>(
                     || matches!(doc.tok(p.tok_end), "'s" | "’s"))
         })
     });
-    r.imposer = np.map(|p| p.id);
+    r.imposer = np.filter(|_| !verb_only).map(|p| p.id);
 
     // Imposer 2: "imposed by X", "duties President Trump imposed".
     if r.imposer.is_none() {
@@ -562,12 +635,26 @@ fn read_direction<'a>(
     while k > c0 {
         k -= 1;
         if doc.has(k, flag::TARGET_VERB) || passive_with(doc, k) {
-            let mut subjects: Vec<&str> = in_clause
-                .iter()
-                .filter(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
-                .map(|p| p.id)
-                .collect();
-            subjects.dedup();
+            // The nearest party before the verb, and those coordinated with
+            // it ("Cambodia, Indonesia and Pakistan got 19%").
+            let mut subjects: Vec<&str> = Vec::new();
+            let mut next_tok = k;
+            for p in in_clause.iter().rev().filter(|p| {
+                p.tok_end <= k
+                    && !p.agent_only
+                    && after_preposition(doc, p).is_none()
+                    && !after_participle(doc, p)
+            }) {
+                let joined =
+                    (p.tok_end..next_tok).all(|j| matches!(doc.tok(j), "," | "and" | "or" | "the"));
+                if !subjects.is_empty() && !joined {
+                    break;
+                }
+                if !subjects.contains(&p.id) {
+                    subjects.insert(0, p.id);
+                }
+                next_tok = p.tok;
+            }
             if !subjects.is_empty() {
                 subject_target = Some(subjects);
                 break;
@@ -680,8 +767,8 @@ fn read_direction<'a>(
     }
 }
 
-/// The party of a sentence that opens with "For <party>," (quotes and
-/// "the" aside).
+/// The party of a sentence that opens with "For <party>," or "For <party>
+/// <a word or two>," (quotes and "the" aside).
 fn fronted_for<'p, 'a>(
     doc: &Doc<'_>,
     parties: &'p [Party<'a>],
@@ -699,27 +786,35 @@ fn fronted_for<'p, 'a>(
         k += 1;
     }
     let p = parties.iter().find(|p| p.tok == k && !p.agent_only)?;
-    (p.tok_end < doc.tokens.len() && doc.tok(p.tok_end) == ",").then_some(p)
+    // "For Vietnam,", "For Canadian sawmills,".
+    let comma = (p.tok_end..doc.tokens.len().min(p.tok_end + 3))
+        .find(|&j| !doc.has(j, flag::WORD) || doc.has(j, flag::CAP))?;
+    (doc.tok(comma) == ",").then_some(p)
 }
 
 /// The party right before verb token `v`: at most six tokens back, no comma
-/// in between, not the object of a preposition.
+/// in between, not the object of a preposition; or the antecedent of a
+/// relative ("in step with Washington, which charges").
 fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Option<&'a str> {
     in_clause
         .iter()
         .rev()
         .find(|p| {
+            let relative = p.tok_end + 2 <= v
+                && doc.tok(p.tok_end) == ","
+                && matches!(doc.tok(p.tok_end + 1), "which" | "who");
+            let from = if relative { p.tok_end + 2 } else { p.tok_end };
             p.tok_end <= v
                 && v - p.tok_end <= 6
-                && !(p.tok_end..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
-                && after_preposition(doc, p).is_none()
+                && !(from..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
+                && (relative || after_preposition(doc, p).is_none())
         })
         .map(|p| p.id)
 }
 
 /// Fills what the phrasing left open: the same sentence's earlier measure,
 /// then the article's usual imposer and target.
-fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>]) {
+fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mut [Rate<'a>]) {
     let mode = |values: Vec<&'a str>| -> Option<&'a str> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for v in &values {
@@ -729,10 +824,15 @@ fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>
         let best = counts.values().copied().max()?;
         values.into_iter().find(|v| counts[v] == best)
     };
-    let usual_imposer = mode(rates.iter().filter_map(|r| r.imposer).collect()).or_else(|| {
-        let us = "country:US";
-        parties.iter().find(|p| p.id == us).map(|p| p.id)
-    });
+    // Without a rate that says, tariff phrases without rates do ("Indian
+    // duties on New Zealand wool").
+    let phrases = || phrase_directions(doc, m, parties);
+    let usual_imposer = mode(rates.iter().filter_map(|r| r.imposer).collect())
+        .or_else(|| mode(phrases().0))
+        .or_else(|| {
+            let us = "country:US";
+            parties.iter().find(|p| p.id == us).map(|p| p.id)
+        });
     let usual_target = mode(
         rates
             .iter()
@@ -740,7 +840,8 @@ fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>
             .filter(|t| t.len() == 1)
             .map(|t| t[0])
             .collect(),
-    );
+    )
+    .or_else(|| mode(phrases().1));
     // The rates whose target the phrasing gave (or said is everyone): a
     // headline rate with the value of one of them means the same measure.
     let stated: Vec<bool> = rates
@@ -818,6 +919,44 @@ fn fill_defaults<'a>(doc: &Doc<'_>, parties: &[Party<'a>], rates: &mut [Rate<'a>
             rates[k].targets = fallback;
         }
     }
+}
+
+/// Imposers and targets of the article's tariff words, with or without a
+/// rate: a party right before the word ("Indian duties", "China's tariffs")
+/// and one after "on"/"from"/"against" a few words after it ("duties on New
+/// Zealand wool").
+fn phrase_directions<'a>(
+    doc: &Doc<'_>,
+    m: &Model,
+    parties: &[Party<'a>],
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let (mut imposers, mut targets) = (Vec::new(), Vec::new());
+    for k in (0..doc.tokens.len()).filter(|&k| is_cue(doc, m, k) && !domestic_tax(doc, m, k)) {
+        let sentence = doc.tokens[k].sentence;
+        let before = parties.iter().rev().find(|p| {
+            p.tok_end <= k
+                && k - p.tok_end <= 2
+                && doc.tokens[p.tok].sentence == sentence
+                && (p.tok_end..k).all(|j| {
+                    matches!(doc.tok(j), "'s" | "’s")
+                        || doc.has(j, flag::WORD) && !doc.has(j, flag::CAP)
+                })
+        });
+        if let Some(p) = before {
+            imposers.push(p.id);
+        }
+        let after = parties.iter().find(|p| {
+            p.tok > k
+                && p.tok <= k + 5
+                && !p.agent_only
+                && doc.tokens[p.tok].sentence == sentence
+                && matches!(after_preposition(doc, p), Some("on" | "from" | "against"))
+        });
+        if let Some(p) = after.filter(|p| before.is_none_or(|b| b.id != p.id)) {
+            targets.push(p.id);
+        }
+    }
+    (imposers, targets)
 }
 
 /// Commodities named between the tariff word and the end of its phrase.

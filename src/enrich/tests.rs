@@ -1016,6 +1016,86 @@ fn a_party_that_seeks_relief_from_a_tariff_on_its_goods_is_its_target() {
 }
 
 #[test]
+fn a_rate_that_a_verb_of_paying_or_imposing_governs_is_a_tariff_rate() {
+    // No tariff word governs "19%", "20%" or "25%": the verbs do, in a story
+    // already about tariff rates. A comparative after the rate is no rate.
+    let r = run(
+        "Tariff letters",
+        "Washington set a 20% tariff on Bangladeshi goods. \
+         Cambodia, Indonesia and Pakistan got 19%, while Sri Lanka was set at 20%. \
+         India's exporters now pay 25%. Exporters paid 5% more for freight.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:BD"), 20.0),
+            measure("country:US", Some("country:KH"), 19.0),
+            measure("country:US", Some("country:ID"), 19.0),
+            measure("country:US", Some("country:PK"), 19.0),
+            measure("country:US", Some("country:LK"), 20.0),
+            measure("country:US", Some("country:IN"), 25.0),
+        ]
+    );
+    // The antecedent of "which" charges the rate, not the tariff word's owner.
+    let r = run(
+        "Canada and the U.S. align tariffs on Chinese EVs",
+        "Ottawa imposed a 100% surtax on Chinese electric vehicles under its trade law, in step with Washington, which charges 100% on Chinese EVs.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:CA", Some("country:CN"), 100.0),
+            measure("country:US", Some("country:CN"), 100.0),
+        ]
+    );
+    // The subject of "pay" is the goods' country, not the country the goods
+    // enter.
+    let r = run(
+        "Thai trade deal",
+        "Under the trade deal, most Thai goods entering the United States pay a tariff of 19%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:TH"), 19.0)]
+    );
+}
+
+#[test]
+fn rates_without_a_party_take_the_direction_of_the_articles_tariff_phrases() {
+    // "Indian duties on New Zealand wool" has no rate, but says who imposes
+    // duties on whom; the rate in the next sentence names nobody.
+    let r = run(
+        "India and New Zealand seal trade deal",
+        "Indian duties on New Zealand wool will be scrapped under the trade agreement. \
+         Apples will get a quota at a reduced rate of 25%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:IN", Some("country:NZ"), 25.0)]
+    );
+    // "For Canadian sawmills," fronts the target with a word after the party.
+    let r = run(
+        "Lumber duties rise",
+        "Washington raised duties on softwood lumber, and Britain secured a 10% rate on its wood. \
+         For Canadian sawmills, the combined duty is now 45%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:GB"), 10.0),
+            measure("country:US", Some("country:CA"), 45.0),
+        ]
+    );
+    // A levy on a country's own exports falls on every destination.
+    let r = run(
+        "Nigeria to tax cocoa exports",
+        "Nigeria will impose a 10% levy on exports of raw cocoa beans, the trade ministry said. \
+         Most beans are shipped to the Netherlands.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("country:NG", None, 10.0)]);
+}
+
+#[test]
 fn a_headline_rate_is_the_measure_the_body_states() {
     // Nothing in the headline says whom the levy hits; the body says it is
     // on all imports, so the headline's rate is not pinned on a supplier.
