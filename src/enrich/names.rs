@@ -862,9 +862,10 @@ fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
     }
     // A dateline is the leading upper-case run of a line that ends in a
     // comma or is followed by "(" or a dash.
+    // "ZURICH/BERN —" names two places.
     let upper_tok = |k: usize| {
         let w = doc.tok(k);
-        matches!(w, "," | ".")
+        matches!(w, "," | "." | "/")
             || w.chars().any(char::is_alphabetic)
                 && w.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
     };
@@ -897,8 +898,9 @@ fn is_dateline_source(doc: &Doc<'_>, s: usize, e: usize) -> bool {
         && matches!(doc.tok(e + 1), "-" | "—" | "–")
 }
 
-/// An acronym that names no body: it carries digits ("COP30", "A380") or
-/// heads a market index ("IBEX 35", "the KOSPI index").
+/// An acronym that names no body: it carries digits ("COP30", "A380"),
+/// heads a market index ("IBEX 35", "the KOSPI index") or is a unit after a
+/// number ("a 2.88 ERA").
 fn is_index_or_code(doc: &Doc<'_>, t: usize) -> bool {
     let next = |k: usize| {
         doc.tokens
@@ -906,6 +908,7 @@ fn is_index_or_code(doc: &Doc<'_>, t: usize) -> bool {
             .map(|x| (x.kind, doc.lower_tok(t + k)))
     };
     doc.tok(t).bytes().any(|c| c.is_ascii_digit())
+        || t > 0 && doc.tokens[t - 1].kind == TokKind::Number
         || matches!(next(1), Some((TokKind::Number, _)) | Some((_, "index")))
         || matches!(next(2), Some((_, "index")))
 }
