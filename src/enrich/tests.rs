@@ -654,6 +654,24 @@ fn household_energy_and_phone_tariffs_are_not_trade_policy() {
     );
     assert!(!r.trade_policy.relevant);
     assert!(r.tariff_measures.is_empty());
+    // Hotel rooms, taxi fares, airport shops: prices, not trade policy.
+    for (title, body) in [
+        (
+            "Hoteliers raise room tariffs for the holidays",
+            "Room tariffs at beach resorts climbed 40% as every hotel tariff card was revised.",
+        ),
+        (
+            "Taxi fares rise as regulator approves new tariff",
+            "Under the new tariff, taxi fares rise 7%, and the premium tariff applies at night.",
+        ),
+        (
+            "Duty-free store opens at the airport",
+            "The duty-free store sells perfume and wine; flights within the bloc pay duty-paid prices.",
+        ),
+    ] {
+        let r = run(title, body);
+        assert!(!r.trade_policy.relevant, "{title}");
+    }
     // Discount plans for poorer households and a bank's list of fees.
     let r = run(
         "Water tariffs: help for struggling households widens",
@@ -665,6 +683,17 @@ fn household_energy_and_phone_tariffs_are_not_trade_policy() {
         "The bank's revised tariff of charges raises the fee on transfers abroad by 2%, and the excise duty on fees stays at 15%.",
     );
     assert!(!r.trade_policy.relevant);
+}
+
+#[test]
+fn a_university_sanctioning_students_is_not_trade_policy() {
+    let r = run(
+        "University sanctions 41 students over AI-written coursework",
+        "The university imposed sanctions on 41 students after coursework was found to be written by chatbots. \
+         The sanctions range from a warning to expulsion for misconduct.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:sanction"), "{:?}", ids(&r));
 }
 
 #[test]
