@@ -661,12 +661,34 @@ fn people_by_appositive<'a>(
         }
         // "said Jane Roe, a ...": a name quoted as a speaker, with an
         // article opening the apposition, is a person whatever the role.
-        let speaker = i > 0
+        let said_before = i > 0
             && matches!(
                 doc.lower_tok(i - 1),
                 "said" | "says" | "added" | "warned" | "wrote" | "noted" | "explained"
-            )
-            && matches!(doc.tok(end + 1), "a" | "an" | "the");
+            );
+        let speaker = said_before && matches!(doc.tok(end + 1), "a" | "an" | "the");
+        // "said Jane Roe, who runs a guesthouse": a speaker described by
+        // "who" is a person; so is a name set off after its role ("Its
+        // chief executive, Jane Roe, said").
+        if (said_before && doc.tok(end + 1) == "who") || (k == role_first && i >= 2) {
+            let role = if said_before {
+                None
+            } else {
+                role_before(doc, i)
+            };
+            if said_before || role.is_some() {
+                let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
+                let country = role.and_then(|(rs, re)| country_in(m, gaz, rs, re));
+                let role = role.map(|(rs, re)| Cow::Borrowed(&doc.text[rs..re]));
+                out.push(Marked {
+                    start: s,
+                    end: e,
+                    draft: person_draft(doc, s, e, role, country),
+                });
+                i = end;
+                continue;
+            }
+        }
         if (has_head || speaker) && k > role_first {
             let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
             let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
@@ -684,6 +706,31 @@ fn people_by_appositive<'a>(
         }
         i = end;
     }
+}
+
+/// The byte range of a role noun phrase set off before the name at token
+/// `i` ("Its chief executive, Jane Roe,"): lower-case words ending in a role
+/// noun, right before ", ".
+fn role_before(doc: &Doc<'_>, i: usize) -> Option<(usize, usize)> {
+    let head = i - 2;
+    let role_word = |j: usize| {
+        doc.has(j, flag::WORD) && !doc.has(j, flag::CAP) && !doc.has(j, flag::FUNCTION_WORD_LOWER)
+    };
+    if doc.tok(i - 1) != ","
+        || !role_word(head)
+        || !doc.has(head, flag::APPOSITIVE_HEAD | flag::PERSON_TITLE_LOWER)
+    {
+        return None;
+    }
+    let mut s = head;
+    while s > 0
+        && head - s < 3
+        && role_word(s - 1)
+        && doc.tokens[s - 1].sentence == doc.tokens[head].sentence
+    {
+        s -= 1;
+    }
+    Some((doc.tokens[s].start, doc.tokens[head].end))
 }
 
 /// "Michael Jordan", "Ann Chad": a given name right before a country form.

@@ -334,6 +334,25 @@ fn a_quoted_speaker_with_an_apposition_is_a_person_whatever_the_role() {
 }
 
 #[test]
+fn a_speaker_described_by_who_and_a_name_set_off_after_its_role_are_people() {
+    let r = run(
+        "",
+        "\"Prices always rise in December,\" said Ravi Kamat, who runs a small guesthouse. \
+         Its chief executive, Lucia Ferraro, said the company would redirect volumes, \
+         and the team acquired shortstop Diego Varela on Thursday.",
+    );
+    assert!(has(&r, "person:ravi-kamat"), "{:?}", ids(&r));
+    assert_eq!(
+        entity(&r, "person:lucia-ferraro").role.as_deref(),
+        Some("chief executive")
+    );
+    assert!(has(&r, "person:diego-varela"), "{:?}", ids(&r));
+    // A club described by "who" is no person without a speech verb.
+    let r = run("", "Leeds United, who won on Saturday, face Hull next.");
+    assert!(!has(&r, "person:leeds-united"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_place_name_that_is_also_a_given_name_can_open_a_persons_name() {
     let r = run(
         "",
