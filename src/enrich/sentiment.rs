@@ -33,8 +33,11 @@ const DAMPING_MIN: f32 = 2.0;
 /// conflict words even when it is balanced, so a negative label needs a
 /// wider margin than a positive one. Other articles need a wider margin
 /// still (their tone is about the economy only when clearly stated).
+/// `NEGATIVE_AT` was -0.40 until three held-out sets showed negative
+/// articles scored -0.40 to -0.35 labelled neutral; at -0.35 each of them
+/// and the dev set score at least as well.
 const POSITIVE_AT: f32 = 0.15;
-const NEGATIVE_AT: f32 = -0.40;
+const NEGATIVE_AT: f32 = -0.35;
 const OFF_TOPIC_MARGIN: f32 = 1.4;
 /// An article not about trade needs this many tone words to lean either way.
 const OFF_TOPIC_MIN_HITS: usize = 3;
