@@ -331,10 +331,14 @@ fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
 /// Token `k` is a tariff word; a compound counts by its last part
 /// ("counter-tariffs", "anti-subsidy duties").
 fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
-    doc.has(k, flag::TARIFF_CUE)
-        || doc
-            .lower_tok(k)
-            .rsplit_once('-')
+    if doc.has(k, flag::TARIFF_CUE) {
+        return true;
+    }
+    // Most words have no hyphen: a byte scan says so faster than a search
+    // for the last one.
+    let w = doc.lower_tok(k);
+    w.as_bytes().contains(&b'-')
+        && w.rsplit_once('-')
             .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
@@ -826,7 +830,12 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
     };
     // Without a rate that says, tariff phrases without rates do ("Indian
     // duties on New Zealand wool").
-    let phrases = || phrase_directions(doc, m, parties);
+    let found = std::cell::OnceCell::new();
+    let phrases = || {
+        found
+            .get_or_init(|| phrase_directions(doc, m, parties))
+            .clone()
+    };
     let usual_imposer = mode(rates.iter().filter_map(|r| r.imposer).collect())
         .or_else(|| mode(phrases().0))
         .or_else(|| {
@@ -931,9 +940,14 @@ fn phrase_directions<'a>(
     parties: &[Party<'a>],
 ) -> (Vec<&'a str>, Vec<&'a str>) {
     let (mut imposers, mut targets) = (Vec::new(), Vec::new());
-    for k in (0..doc.tokens.len()).filter(|&k| is_cue(doc, m, k) && !domestic_tax(doc, m, k)) {
+    // Plain tariff words only (a compound such as "counter-tariffs" adds
+    // nothing here, and testing every word for one costs more).
+    let cues = (0..doc.tokens.len()).filter(|&k| doc.has(k, flag::TARIFF_CUE));
+    for k in cues.filter(|&k| !domestic_tax(doc, m, k)) {
         let sentence = doc.tokens[k].sentence;
-        let before = parties.iter().rev().find(|p| {
+        // Parties are in text order: look only at those next to the word.
+        let at = parties.partition_point(|p| p.tok <= k);
+        let before = parties[at.saturating_sub(3)..at].iter().rev().find(|p| {
             p.tok_end <= k
                 && k - p.tok_end <= 2
                 && doc.tokens[p.tok].sentence == sentence
@@ -945,7 +959,7 @@ fn phrase_directions<'a>(
         if let Some(p) = before {
             imposers.push(p.id);
         }
-        let after = parties.iter().find(|p| {
+        let after = parties[at..].iter().take(3).find(|p| {
             p.tok > k
                 && p.tok <= k + 5
                 && !p.agent_only
