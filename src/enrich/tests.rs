@@ -309,6 +309,14 @@ fn police_civic_and_sports_titles_mark_people_without_joining_the_name() {
     );
     assert!(has(&r, "person:mara-quinn"), "{:?}", ids(&r));
     assert!(!has(&r, "person:provost-ian-moore"), "{:?}", ids(&r));
+    let r = run(
+        "",
+        "Councillor Ed Rowe, chair of the transport committee, said parking fees would rise.",
+    );
+    assert_eq!(
+        entity(&r, "person:ed-rowe").role.as_deref(),
+        Some("Councillor")
+    );
 }
 
 #[test]
