@@ -670,8 +670,8 @@ fn people_by_appositive<'a>(
         // "said Jane Roe, who runs a guesthouse": a speaker described by
         // "who" is a person; so is a name set off after its role ("Its
         // chief executive, Jane Roe, said").
-        if (said_before && doc.tok(end + 1) == "who") || (k == role_first && i >= 2) {
-            let role = if said_before {
+        if k == role_first {
+            let role = if said_before || i < 2 {
                 None
             } else {
                 role_before(doc, i)

@@ -70,23 +70,19 @@ pub(crate) fn extract(
         if blocked(doc, i, end_tok) {
             continue;
         }
-        // Without a tariff word governing it, a rate that a verb of
-        // imposing or paying governs still is one in a story already about
-        // tariff rates, or in a sentence with a tariff word ("Cambodia and
-        // Pakistan got 19%", "India's exporters now pay 25%", "Washington
-        // charges 100% on Chinese EVs"), as long as a party or a tariff word
-        // is in its sentence.
-        // A verb that governs the rate wins over a tariff word before it
-        // ("Canada's EV surtax was adopted with Washington, which charges
-        // 100% on Chinese EVs": Washington charges the 100%).
-        let (cue, verb_only) = match (cue_for(doc, m, i, end_tok), rate_verb(doc, i)) {
+        // A verb of imposing or paying that governs the rate stands in for
+        // a tariff word ("Cambodia and Pakistan got 19%", "India's exporters
+        // now pay 25%"), and wins over one before a relative ("Canada's EV
+        // surtax was adopted with Washington, which charges 100% on Chinese
+        // EVs": Washington charges the 100%).
+        let (cue, verb_only) = match (cue_for(doc, m, i, end_tok), rate_verb(doc, i, end_tok)) {
             (Some(cue), Some(v))
                 if cue < v && (cue..v).any(|k| matches!(doc.tok(k), "which" | "who")) =>
             {
                 (v, true)
             }
             (Some(cue), _) => (cue, false),
-            (None, Some(v)) if !rates.is_empty() || cue_in_sentence(doc, m, i) => (v, true),
+            (None, Some(v)) => (v, true),
             _ => continue,
         };
         let mut r = Rate {
@@ -100,7 +96,11 @@ pub(crate) fn extract(
             goods: Vec::new(),
         };
         read_direction(doc, m, &parties, cue, verb_only, &mut r);
-        if verb_only && r.imposer.is_none() && r.targets.is_none() && !cue_in_sentence(doc, m, i) {
+        // Such a rate needs a tariff word in its sentence, or else a story
+        // already about tariff rates and a party the phrasing names.
+        let named = r.imposer.is_some() || r.targets.is_some();
+        let stands = (named && !rates.is_empty()) || cue_in_sentence(doc, m, i);
+        if verb_only && !stands {
             continue;
         }
         r.goods = goods(doc, terms, cue.min(i), end_tok);
@@ -374,12 +374,11 @@ fn cue_in_sentence(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
     doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
 }
 
-/// The verb of imposing or paying right before the rate at `i` ("pay
+/// The verb of imposing or paying right before the rate at `i..=end_tok` ("pay
 /// 25%", "got nineteen per cent", "was set at 20%", "charges 100%"), with
 /// at most an adverb or "at" between; nothing comparative after the rate
 /// ("paid 5% more").
-fn rate_verb(doc: &Doc<'_>, i: usize) -> Option<usize> {
-    let (_, end_tok) = rate_at(doc, i)?;
+fn rate_verb(doc: &Doc<'_>, i: usize, end_tok: usize) -> Option<usize> {
     let after = doc
         .tokens
         .get(end_tok + 1)
