@@ -5,9 +5,12 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use rdkafka::mocking::MockCluster;
+use rdkafka::client::{Client, ClientContext};
+use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+use rdkafka::ClientConfig;
 
 use crate::error::{Error, Result};
 
@@ -28,6 +31,10 @@ enum Command {
     RequestErrors {
         api: RDKafkaApiKey,
         errors: Vec<RDKafkaRespErr>,
+        done: mpsc::Sender<Result<(), String>>,
+    },
+    InitialRebalanceDelay {
+        ms: i32,
         done: mpsc::Sender<Result<(), String>>,
     },
 }
@@ -66,15 +73,33 @@ impl EmbeddedBroker {
         let thread = std::thread::Builder::new()
             .name("tradewire-embedded-kafka".into())
             .spawn(move || {
-                let cluster = match MockCluster::new(brokers) {
-                    Ok(c) => c,
+                // The cluster belongs to this client (librdkafka's
+                // `test.mock.num.brokers`), whose handle also reaches the
+                // settings the safe wrapper lacks.
+                let owner: BaseProducer = match ClientConfig::new()
+                    .set("test.mock.num.brokers", brokers.to_string())
+                    .create()
+                {
+                    Ok(p) => p,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e.to_string()));
                         return;
                     }
                 };
+                let Some(cluster) = owner.client().mock_cluster() else {
+                    let _ = ready_tx.send(Err("librdkafka made no mock cluster".into()));
+                    return;
+                };
                 let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
-                for command in cmd_rx {
+                loop {
+                    // Serves the owner's queued events (its log lines)
+                    // while waiting for commands.
+                    owner.poll(Duration::ZERO);
+                    let command = match cmd_rx.recv_timeout(Duration::from_secs(1)) {
+                        Ok(c) => c,
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    };
                     match command {
                         Command::CreateTopic {
                             name,
@@ -94,9 +119,13 @@ impl EmbeddedBroker {
                             cluster.request_errors(api, &errors);
                             let _ = done.send(Ok(()));
                         }
+                        Command::InitialRebalanceDelay { ms, done } => {
+                            let _ = done.send(set_initial_rebalance_delay(owner.client(), ms));
+                        }
                     }
                 }
                 drop(cluster);
+                drop(owner);
             })
             .map_err(|e| Error::Embedded(e.to_string()))?;
         let bootstrap = ready_rx
@@ -144,6 +173,19 @@ impl EmbeddedBroker {
         self.call(|done| Command::RequestErrors { api, errors, done })
     }
 
+    /// How long a classic consumer group's first join is held for others
+    /// to join too (a broker's `group.initial.rebalance.delay.ms`; the
+    /// mock's is 3 s). The mock counts a member's session from its join
+    /// meanwhile, so with a `session.timeout.ms` under that delay the first
+    /// member expires before it is answered, its JoinGroup is never
+    /// answered, and it waits out its request timeout
+    /// (`max.poll.interval.ms`, 5 min). A broker starts the session only
+    /// once the join completes.
+    pub fn set_initial_rebalance_delay(&self, delay: Duration) -> Result<()> {
+        let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+        self.call(|done| Command::InitialRebalanceDelay { ms, done })
+    }
+
     fn call(
         &self,
         command: impl FnOnce(mpsc::Sender<Result<(), String>>) -> Command,
@@ -167,4 +209,28 @@ impl Drop for EmbeddedBroker {
             let _ = t.join();
         }
     }
+}
+
+/// Sets the mock cluster's initial rebalance delay through `client`'s
+/// handle (see [`EmbeddedBroker::set_initial_rebalance_delay`]).
+#[allow(unsafe_code)]
+fn set_initial_rebalance_delay<C: ClientContext>(
+    client: &Client<C>,
+    ms: i32,
+) -> Result<(), String> {
+    use rdkafka::bindings::{
+        rd_kafka_handle_mock_cluster, rd_kafka_mock_group_initial_rebalance_delay_ms,
+    };
+    // SAFETY: `native_ptr` is the live handle of `client`, which outlives
+    // this call; librdkafka returns the mock cluster that handle owns, or
+    // null. The setter takes the cluster's own lock, so it may run beside
+    // the cluster's thread.
+    unsafe {
+        let cluster = rd_kafka_handle_mock_cluster(client.native_ptr());
+        if cluster.is_null() {
+            return Err("the client owns no mock cluster".into());
+        }
+        rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, ms);
+    }
+    Ok(())
 }

@@ -33,7 +33,7 @@
 //! `tradewire enrich` over JSON lines; [`error`] holds the error types;
 //! [`loadgen`] is `tradewire loadgen`, the end-to-end load test that drives
 //! the service from outside like a scraper and a downstream reader would.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod source;
 pub mod pipeline;

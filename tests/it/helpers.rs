@@ -112,6 +112,15 @@ impl Broker {
         }
     }
 
+    /// On the mock, how long a consumer group's first join is held (see
+    /// `EmbeddedBroker::set_initial_rebalance_delay`); tansu keeps its own.
+    pub fn set_initial_rebalance_delay(&self, delay: Duration) {
+        if let Broker::Mock(m) = self {
+            m.set_initial_rebalance_delay(delay)
+                .expect("mock rebalance delay set");
+        }
+    }
+
     /// Brings it back on the same address, with the data it had.
     pub fn restart(&mut self) {
         match self {
@@ -350,11 +359,12 @@ pub fn spawn_process(bootstrap: &str, topics: &Topics, extra_env: &[(&str, &str)
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     let echo = std::env::var_os("TEST_LOG").is_some();
+    let pid = child.id();
     // Keep draining stderr for the child's whole life, or it blocks.
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if echo {
-                eprintln!("[child] {line}");
+                eprintln!("[child {pid}] {line}");
             }
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
                 if v["message"]
