@@ -1242,7 +1242,7 @@ fn has_word(doc: &Doc<'_>, word: &str) -> bool {
 
 /// "China's Commerce Ministry", "the central bank" in a Brazil story: the
 /// country tied to a generic organisation name.
-fn resolve_contextual<'a>(doc: &Doc<'_>, m: &'a Model, gaz: &[GazHit<'_>], out: &mut Entities<'a>) {
+fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: &mut Entities<'a>) {
     let ents = &m.tables.entities;
     // Country mentions (names and demonyms) in text order.
     let parties: Vec<(usize, usize, &str)> = gaz
@@ -1260,6 +1260,39 @@ fn resolve_contextual<'a>(doc: &Doc<'_>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         {
             continue;
         }
+        let body_of = |country: &str| {
+            g.contextual
+                .iter()
+                .map(|&s| m.tables.surfaces[s].entity)
+                .find(|&e| ents[e].country.as_deref() == Some(country))
+        };
+        // "the Central Bank of Sri Lanka", "Jordan's central bank": a
+        // country attached to the name is the only candidate. Named in full
+        // with "of", a body the gazetteer lacks is still an organisation,
+        // under that name.
+        let text = doc.text;
+        let of_country = parties
+            .iter()
+            .find(|p| p.0 >= g.end && matches!(&text[g.end..p.0], " of " | " of the "));
+        let owner = of_country.or_else(|| {
+            parties.iter().rev().find(|p| {
+                p.1 <= g.start && matches!(&text[p.1..g.start], "'s " | "\u{2019}s " | " ")
+            })
+        });
+        if let Some(&(_, end, country)) = owner {
+            if let Some(e) = body_of(country) {
+                let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
+                out.mention(g.start, g.end, ent);
+            } else if of_country.is_some() {
+                let draft = Draft {
+                    country: Some(Cow::Borrowed(country)),
+                    ..org_draft(&text[g.start..end])
+                };
+                let ent = out.add_with(&draft.id.clone(), || draft);
+                out.mention(g.start, end, ent);
+            }
+            continue;
+        }
         let sentence = doc.sentence_of(g.start);
         let (s0, s1) = doc.sentences[sentence];
         // Nearest country before in the sentence, then after it, then
@@ -1270,12 +1303,7 @@ fn resolve_contextual<'a>(doc: &Doc<'_>, m: &'a Model, gaz: &[GazHit<'_>], out: 
             .filter(|p| p.1 <= g.start && p.0 >= s0)
             .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
             .chain(parties.iter().rev().filter(|p| p.1 <= s0));
-        let pick = candidates.map(|p| p.2).find_map(|country| {
-            g.contextual
-                .iter()
-                .map(|&s| m.tables.surfaces[s].entity)
-                .find(|&e| ents[e].country.as_deref() == Some(country))
-        });
+        let pick = candidates.map(|p| p.2).find_map(body_of);
         if let Some(e) = pick {
             let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
             out.mention(g.start, g.end, ent);

@@ -651,6 +651,32 @@ fn a_generic_ministry_name_is_resolved_to_the_nearest_country() {
 }
 
 #[test]
+fn a_generic_body_tied_to_its_country_is_never_another_countrys() {
+    // Named in full with "of": that country's, even when the gazetteer
+    // does not list it.
+    let r = run(
+        "",
+        "India cut its rates last week. The Central Bank of Paraguay held its policy rate at 6%.",
+    );
+    assert!(has(&r, "org:central-bank-of-paraguay"), "{:?}", ids(&r));
+    assert!(!has(&r, "org:rbi"), "{:?}", ids(&r));
+    let e = entity(&r, "org:central-bank-of-paraguay");
+    assert_eq!(e.country.as_deref(), Some("country:PY"));
+    // A known one still resolves to its gazetteer entry.
+    let r = run(
+        "",
+        "Exporters cheered as the central bank of Japan kept rates low.",
+    );
+    assert!(has(&r, "org:bank-of-japan"), "{:?}", ids(&r));
+    // A possessive with no known body names no one else's.
+    let r = run(
+        "",
+        "China's exports grew. Paraguay's central bank said the guarani would stay stable.",
+    );
+    assert!(!has(&r, "org:pboc"), "{:?}", ids(&r));
+}
+
+#[test]
 fn an_office_named_only_inside_a_title_is_not_an_organisation_mention() {
     let r = run(
         "",
@@ -801,6 +827,41 @@ fn duty_rotas_and_potato_chips_are_not_trade_policy() {
     );
     assert!(!r.trade_policy.relevant);
     assert!(!has(&r, "commodity:semiconductors"), "{:?}", ids(&r));
+}
+
+#[test]
+fn news_embargoes_fly_tipping_and_benefit_sanctions_are_not_trade_policy() {
+    let r = run(
+        "Reporters get jobless figures early",
+        "Journalists read the payroll numbers under embargo, and the news embargo ended at 9 a.m.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:embargo"), "{:?}", ids(&r));
+    let r = run(
+        "Council fights fly-tipping",
+        "Illegal dumping near the landfill doubled, so the council will watch dumping sites with cameras.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:anti-dumping"), "{:?}", ids(&r));
+    let r = run(
+        "Ministers tighten jobless rules",
+        "Benefit sanctions for jobseekers who miss interviews will double, and claimants may lose 30% of their payments.",
+    );
+    assert!(!r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:sanction"), "{:?}", ids(&r));
+    // The trade senses stay.
+    let r = run(
+        "",
+        "Brussels imposed anti-dumping duties on Chinese steel and widened its embargo on Russian oil.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(has(&r, "instrument:anti-dumping"), "{:?}", ids(&r));
+    let r = run(
+        "Delhi vows to shield steelmakers",
+        "India will not let its market become a dumping ground for cheap Chinese steel, the trade minister said.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(has(&r, "instrument:anti-dumping"), "{:?}", ids(&r));
 }
 
 #[test]
