@@ -1029,6 +1029,20 @@ fn percentages_that_are_not_tariffs_are_ignored() {
 }
 
 #[test]
+fn a_central_banks_policy_rate_is_no_tariff_rate() {
+    let r = run(
+        "Manila weighs its options on U.S. tariffs",
+        "Philippine exporters face a 19% tariff in the United States. \
+         The central bank kept its policy rate at 5.25%, and the benchmark rate of the \
+         state lender stayed at 6.1%; mortgage rates near 7% have not moved.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:PH"), 19.0)]
+    );
+}
+
+#[test]
 fn domestic_taxes_are_not_tariffs_but_taxes_on_imports_are() {
     // A tax named as a tax at home, or a bare "tax" with nothing about
     // imports or a trading partner in its sentence, has no tariff rate.
