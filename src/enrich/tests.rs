@@ -564,6 +564,26 @@ fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
 }
 
 #[test]
+fn legislatures_known_by_their_own_name_are_organisations_of_their_country() {
+    let r = run(
+        "",
+        "The trade bill cleared the Bundestag, stalled in the Lok Sabha and was debated by \
+         the State Duma, while the National People's Congress met in Beijing.",
+    );
+    for (id, country) in [
+        ("org:bundestag", "country:DE"),
+        ("org:lok-sabha", "country:IN"),
+        ("org:state-duma", "country:RU"),
+        ("org:npc", "country:CN"),
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+        assert_eq!(entity(&r, id).country.as_deref(), Some(country));
+    }
+    // The Chinese legislature is not the U.S. Congress.
+    assert!(!has(&r, "org:congress"), "{:?}", ids(&r));
+}
+
+#[test]
 fn african_trade_finance_bodies_and_more_central_banks_are_known() {
     let r = run(
         "",
