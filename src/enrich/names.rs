@@ -1284,11 +1284,11 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
                 let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
                 out.mention(g.start, g.end, ent);
             } else if of_country.is_some() {
-                let draft = Draft {
+                let name = &text[g.start..end];
+                let ent = out.add_with(&slug_id("org:", name), || Draft {
                     country: Some(Cow::Borrowed(country)),
-                    ..org_draft(&text[g.start..end])
-                };
-                let ent = out.add_with(&draft.id.clone(), || draft);
+                    ..org_draft(name)
+                });
                 out.mention(g.start, end, ent);
             }
             continue;

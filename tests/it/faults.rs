@@ -545,6 +545,11 @@ const TANSU_GHOST_EXPIRY: Duration = Duration::from_secs(6);
 /// a lone instance's life: startup, joining, mid-stream, committing.
 const MOCK_MEMBER_EXPIRY: Duration = Duration::from_secs(4);
 
+/// The running instances of a SIGKILL loop (pod index, process).
+fn running(apps: &[(usize, ChildApp)]) -> Vec<&ChildApp> {
+    apps.iter().map(|(_, app)| app).collect()
+}
+
 /// The SIGKILL loops' input partitions.
 const KILL_LOOP_PARTITIONS: usize = 3;
 
@@ -602,15 +607,13 @@ async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
     let mock = matches!(broker, Broker::Mock(_));
     for kill in 0..kills {
         if mock && instances > 1 {
-            let live: Vec<&ChildApp> = apps.iter().map(|(_, app)| app).collect();
-            settled(&live, KILL_LOOP_PARTITIONS).await;
+            settled(&running(&apps), KILL_LOOP_PARTITIONS).await;
         }
         let before = run.observer.count();
         let delay = Duration::from_millis(rng.u64(300..=5000));
         delays.push(delay.as_millis());
         tokio::time::sleep(delay).await;
-        let live: Vec<&ChildApp> = apps.iter().map(|(_, app)| app).collect();
-        run.snapshot_commits(&live).await;
+        run.snapshot_commits(&running(&apps)).await;
         let at_kill = run.observer.count();
         // (One instance draws no victim, so seeds printed before there
         // were several still replay.)
@@ -628,8 +631,7 @@ async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
         if mock && apps.is_empty() {
             tokio::time::sleep(MOCK_MEMBER_EXPIRY).await;
         } else if mock {
-            let survivors: Vec<&ChildApp> = apps.iter().map(|(_, app)| app).collect();
-            settled(&survivors, KILL_LOOP_PARTITIONS).await;
+            settled(&running(&apps), KILL_LOOP_PARTITIONS).await;
         }
         // Restarted only once the old process is gone: two live producers
         // must never share a transactional.id.
@@ -640,8 +642,7 @@ async fn sigkill_loop(broker: Broker, delivery: Delivery, instances: usize) {
     }
     let loop_secs = started.elapsed().as_secs();
     finish_feeding(feeder).await;
-    let live: Vec<&ChildApp> = apps.iter().map(|(_, app)| app).collect();
-    let audit = run.finish(WAIT, &live).await;
+    let audit = run.finish(WAIT, &running(&apps)).await;
     let victims = match instances {
         1 => String::new(),
         _ => format!("; pods killed {victims:?}"),
