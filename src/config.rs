@@ -35,6 +35,12 @@ const MANAGED_KEYS: &[(&str, &str)] = &[
     ("transactional.id", "set kafka.transactional_id instead"),
 ];
 
+/// librdkafka's delivery timeout (two names for one setting). At least
+/// once, the producer never gives a record up (0), so a broker outage of any
+/// length cannot reorder a partition; a record it did give up on could only
+/// be re-sent behind the records queued after it.
+const DELIVERY_TIMEOUT_KEYS: [&str; 2] = ["message.timeout.ms", "delivery.timeout.ms"];
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -280,6 +286,20 @@ impl Config {
             for key in map.keys() {
                 if let Some((_, why)) = MANAGED_KEYS.iter().find(|(m, _)| m == key) {
                     return Err(invalid(&format!("{section}.{key}"), *why));
+                }
+            }
+        }
+        if self.pipeline.delivery == Delivery::AtLeastOnce {
+            for (section, map) in [("kafka.common", &k.common), ("kafka.producer", &k.producer)] {
+                for key in DELIVERY_TIMEOUT_KEYS {
+                    if map.get(key).is_some_and(|v| v.to_string() != "0") {
+                        return Err(invalid(
+                            &format!("{section}.{key}"),
+                            "must be 0 with pipeline.delivery = \"at-least-once\": a record \
+                             librdkafka gave up on would be re-sent behind the records queued \
+                             after it, breaking per-partition order",
+                        ));
+                    }
                 }
             }
         }
@@ -541,8 +561,26 @@ mod tests {
             "true",
         );
         assert!(e.contains("kafka.consumer.enable.auto.offset.store"), "{e}");
+        let e = error_with_env("TRADEWIRE__KAFKA__PRODUCER__MESSAGE_TIMEOUT_MS", "1500");
+        assert!(e.contains("kafka.producer.message.timeout.ms"), "{e}");
+        assert!(e.contains("order"), "the reason is given: {e}");
+        let e = error_with_env("TRADEWIRE__KAFKA__COMMON__DELIVERY_TIMEOUT_MS", "30000");
+        assert!(e.contains("kafka.common.delivery.timeout.ms"), "{e}");
         let e = error_with_env("TRADEWIRE__PIPELINE__MAX_INFLIGHT", "5");
         assert!(e.to_lowercase().contains("max_inflight"), "{e}");
+    }
+
+    #[test]
+    fn a_delivery_timeout_is_allowed_where_it_cannot_reorder() {
+        Jail::expect_with(|jail| {
+            jail.set_env("TRADEWIRE__KAFKA__PRODUCER__MESSAGE_TIMEOUT_MS", "0");
+            Config::load(None).expect("0 (never give up) is the at-least-once setting");
+            jail.set_env("TRADEWIRE__KAFKA__PRODUCER__MESSAGE_TIMEOUT_MS", "60000");
+            jail.set_env("TRADEWIRE__PIPELINE__DELIVERY", "exactly-once");
+            let c = Config::load(None).expect("a timed-out record aborts its transaction");
+            assert_eq!(c.kafka.producer["message.timeout.ms"].to_string(), "60000");
+            Ok(())
+        });
     }
 
     #[test]

@@ -99,9 +99,8 @@ impl Sink {
             // librdkafka's idempotent producer retries a retriable failure
             // in order; with no message timeout it never gives a record up,
             // so a long broker outage cannot reorder a partition (a re-send
-            // from here would overtake nothing only by luck). Overriding it
-            // in kafka.producer brings back per-record re-sends, which may
-            // reorder records whose delivery timed out.
+            // from here would land behind the records queued after it).
+            // Config validation refuses any other value in this mode.
             cc.set("message.timeout.ms", "0");
         }
         for (key, value) in k.common.iter().chain(&k.producer) {

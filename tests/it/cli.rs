@@ -75,6 +75,20 @@ fn an_invalid_setting_stops_startup_naming_the_key() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("pipeline.max_in_flight"), "{stderr}");
+
+    // A delivery timeout would let a given-up record be re-sent behind
+    // later ones: refused at start, not discovered as reordered output.
+    let out = tradewire()
+        .env("TRADEWIRE__KAFKA__PRODUCER__MESSAGE_TIMEOUT_MS", "1500")
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("kafka.producer.message.timeout.ms") && stderr.contains("order"),
+        "{stderr}"
+    );
 }
 
 fn kcat(args: &[&str], stdin: Option<&str>) -> String {

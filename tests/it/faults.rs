@@ -161,11 +161,11 @@ async fn broker_stopped_mid_stream_and_restarted(mut broker: Broker, delivery: D
 /// The broker is unreachable for 30 s while a backlog is being worked off
 /// and articles keep arriving. The service keeps running, `/healthz` stays
 /// 200, `/readyz` turns 503 (after `broker_unreachable_secs` = 5) and back
-/// to 200, and everything is delivered afterwards, in order. (With the
-/// default `message.timeout.ms` of 300 s librdkafka holds and retries the
-/// records itself; deliveries that outlast it are the ignored
-/// `…_past_the_timeout_…` test.) Mock cluster only: one 30 s outage is
-/// enough, and tansu's stop/restart is covered by the test above.
+/// to 200, and everything is delivered afterwards, in order. (The producer
+/// runs with `message.timeout.ms` = 0, so librdkafka holds and retries the
+/// records itself however long the outage lasts.) Mock cluster only: one
+/// 30 s outage is enough, and tansu's stop/restart is covered by the test
+/// above.
 async fn broker_unreachable_for_30s(mut broker: Broker, delivery: Delivery) {
     let outage = Duration::from_secs(30);
     let (topics, bootstrap, run) = setup("unreachable-30s", &broker, delivery, 3).await;
@@ -287,35 +287,19 @@ async fn output_too_large_is_dead_lettered(broker: Broker, delivery: Delivery) {
     stop(app, "the service").await;
 }
 
-/// How long a delivery may take before librdkafka gives up on it.
-#[derive(Clone, Copy)]
-enum MessageTimeout {
-    /// librdkafka's default, 300 s: it retries the errors itself.
-    Default,
-    /// 1.5 s: deliveries fail, and tradewire re-sends them.
-    Short,
-}
-
 /// The broker answers Produce requests with retriable errors
 /// (`NOT_ENOUGH_REPLICAS`, `LEADER_NOT_AVAILABLE`, `REQUEST_TIMED_OUT`,
 /// `NOT_LEADER_FOR_PARTITION`) 16 times in a row. Every article still
 /// arrives exactly once, in input order, and nothing is dead-lettered.
 /// Afterwards a probe that does not retry goes through: the service's
 /// requests took all the injected errors. Mock cluster only (error
-/// injection).
-async fn retriable_produce_errors_are_retried_in_order(
-    broker: Broker,
-    delivery: Delivery,
-    timeout: MessageTimeout,
-) {
+/// injection). (A delivery timeout short enough for librdkafka to give a
+/// record up is refused at start, see `config.rs`.)
+async fn retriable_produce_errors_are_retried_in_order(broker: Broker, delivery: Delivery) {
     let Broker::Mock(mock) = &broker else {
         panic!("error injection needs the mock cluster")
     };
-    let scenario = match timeout {
-        MessageTimeout::Default => "retriable-errors",
-        MessageTimeout::Short => "retriable-errors-past-timeout",
-    };
-    let (topics, bootstrap, run) = setup(scenario, &broker, delivery, 1).await;
+    let (topics, bootstrap, run) = setup("retriable-errors", &broker, delivery, 1).await;
     let n = 300;
     // Written first: the injected errors hit whichever client produces
     // next, and that must be the service.
@@ -334,13 +318,7 @@ async fn retriable_produce_errors_are_retried_in_order(
     .repeat(4);
     mock.request_errors(RDKafkaApiKey::Produce, &errors)
         .expect("errors injected");
-    let env = match timeout {
-        MessageTimeout::Default => run.env(&[]),
-        MessageTimeout::Short => {
-            run.env(&[("TRADEWIRE__KAFKA__PRODUCER__MESSAGE_TIMEOUT_MS", "1500")])
-        }
-    };
-    let app = spawn_process(&bootstrap, &topics, &env);
+    let app = spawn_process(&bootstrap, &topics, &run.env(&[]));
     let audit = run.finish(WAIT, &[&app]).await;
     let failed = metric(&app, "tradewire_delivery_errors_total").await;
     let retried = metric(&app, "tradewire_delivery_retries_total").await;
@@ -372,9 +350,6 @@ async fn retriable_produce_errors_are_retried_in_order(
         .await
         .map_err(|(e, _)| e)
         .expect("no injected error left for the probe");
-    if let MessageTimeout::Short = timeout {
-        assert!(retried > 0, "deliveries failed and tradewire re-sent them");
-    }
     stop(app, "the service").await;
 }
 
@@ -694,18 +669,7 @@ fault_tests! {
     tansu_output_too_large_is_dead_lettered:
         Broker::tansu(), Delivery::AtLeastOnce, 150 s => output_too_large_is_dead_lettered;
     mock_retriable_produce_errors_are_retried_in_order:
-        Broker::mock(), Delivery::AtLeastOnce, 150 s => |b, d| {
-            retriable_produce_errors_are_retried_in_order(b, d, MessageTimeout::Default)
-        };
-    /// The same errors outlasting `message.timeout.ms`, as a broker down
-    /// past the delivery timeout does: tradewire's own re-send must keep
-    /// the order.
-    #[ignore = "fails: a record re-sent after a failed delivery lands after the records \
-                queued behind it (per-partition order broken); see README, Fault injection"]
-    mock_deliveries_failing_past_the_timeout_are_resent_in_order:
-        Broker::mock(), Delivery::AtLeastOnce, 150 s => |b, d| {
-            retriable_produce_errors_are_retried_in_order(b, d, MessageTimeout::Short)
-        };
+        Broker::mock(), Delivery::AtLeastOnce, 150 s => retriable_produce_errors_are_retried_in_order;
     mock_rebalance_under_load:
         Broker::mock(), Delivery::AtLeastOnce, 240 s => rebalance_under_load;
     tansu_rebalance_under_load:
