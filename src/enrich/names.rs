@@ -807,6 +807,8 @@ fn orgs_by_head<'a>(
             } else if doc.tok(j) == "of" && j + 2 < n && doc.tok(j + 1) == "the" && cap_word(j + 2)
             {
                 j += 3;
+            } else if let Some(end) = listed_portfolio(doc, i..j, j, &cap_word, tok_hit) {
+                j = end;
             } else {
                 break;
             }
@@ -889,6 +891,57 @@ fn orgs_by_head<'a>(
             draft: org_draft(&doc.text[st..en]),
         });
     }
+}
+
+/// "Department of Forestry, Fisheries and the Environment", "Ministry of
+/// Industry, Trade and Investment": a body's portfolio listed with commas.
+/// At the comma `j` after `head of|for X`, the end of the list when it goes
+/// on as ", Y" runs and closes with "and [the] Z"; each listed word is
+/// capitalised and no name the gazetteer knows ("Commerce, China and the
+/// US" lists parties, not a portfolio).
+fn listed_portfolio(
+    doc: &Doc<'_>,
+    run: std::ops::Range<usize>,
+    j: usize,
+    cap_word: &impl Fn(usize) -> bool,
+    tok_hit: &[Option<usize>],
+) -> Option<usize> {
+    let n = doc.tokens.len();
+    let sentence = doc.tokens[run.start].sentence;
+    let headed = run.clone().any(|t| {
+        doc.has(t, flag::ORG_HEAD) && t + 2 < run.end && matches!(doc.tok(t + 1), "of" | "for")
+    });
+    if !headed || doc.tok(j) != "," {
+        return None;
+    }
+    let item = |k: usize| {
+        k < n && cap_word(k) && tok_hit[k].is_none() && doc.tokens[k].sentence == sentence
+    };
+    let mut k = j;
+    // ", Y Y" items, then "and [the] Z Z".
+    while k < n && doc.tok(k) == "," {
+        k += 1;
+        if !item(k) {
+            return None;
+        }
+        while item(k) {
+            k += 1;
+        }
+    }
+    if k >= n || doc.tok(k) != "and" {
+        return None;
+    }
+    k += 1;
+    if k < n && doc.tok(k) == "the" {
+        k += 1;
+    }
+    if !item(k) {
+        return None;
+    }
+    while item(k) {
+        k += 1;
+    }
+    Some(k)
 }
 
 /// Is token `t` part of a dateline ("GENEVA, May 12", "LONDON (Wire)") or

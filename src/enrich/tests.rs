@@ -543,6 +543,25 @@ fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
     ] {
         assert!(has(&r, id), "{id} in {:?}", ids(&r));
     }
+    // A portfolio listed with commas belongs to the name; parties listed
+    // after a body do not.
+    let r = run(
+        "",
+        "Officials from the Ministry of Water, Land and Rural Development briefed the Bureau for Roads, Ports and the Coast. The Ministry of Commerce, Canada and Chile declined to comment.",
+    );
+    for id in [
+        "org:ministry-of-water-land-and-rural-development",
+        "org:bureau-for-roads-ports-and-the-coast",
+        "country:CA",
+        "country:CL",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    assert!(
+        !ids(&r).iter().any(|i| i.contains("canada-and-chile")),
+        "{:?}",
+        ids(&r)
+    );
     // A room is not a body.
     let r = run("", "The leaders met in the Oval Office.");
     assert!(!has(&r, "org:oval-office"), "{:?}", ids(&r));
