@@ -62,6 +62,7 @@ pub(crate) fn extract(
     terms: &[TermHit<'_>],
 ) -> Vec<TariffMeasure> {
     let parties = parties(doc, ents);
+    let people = people(doc, ents);
     let mut rates = Vec::new();
     for i in rate_candidates(doc) {
         let Some((value, end_tok)) = rate_at(doc, i) else {
@@ -95,7 +96,7 @@ pub(crate) fn extract(
             global: false,
             goods: Vec::new(),
         };
-        read_direction(doc, m, &parties, cue, verb_only, &mut r);
+        read_direction(doc, m, &parties, &people, cue, verb_only, &mut r);
         // Such a rate needs a tariff word in its sentence, or else a story
         // already about tariff rates and a party the phrasing names.
         let named = r.imposer.is_some() || r.targets.is_some();
@@ -166,6 +167,19 @@ fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
     out
 }
 
+/// Every person mention, in text order, with the person's country if
+/// known: the candidates a "he" or "she" stands for.
+fn people<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<(usize, Option<&'e str>)> {
+    let mut out: Vec<(usize, Option<&str>)> = ents
+        .mentions
+        .iter()
+        .filter(|f| ents.drafts[f.ent].kind == EntityKind::Person)
+        .map(|f| (doc.token_at(f.start), ents.drafts[f.ent].country.as_deref()))
+        .collect();
+    out.sort_unstable_by_key(|p| p.0);
+    out
+}
+
 const NUMBER_WORDS: [(&str, f64); 28] = [
     ("one", 1.0),
     ("two", 2.0),
@@ -217,10 +231,11 @@ fn word_number(w: &str) -> Option<f64> {
     Some(total)
 }
 
-/// Is token `j` a percent unit ("%", "percent", the "per" of "per cent")?
+/// Is token `j` a percent unit ("%", "percent", the "per" of "per cent",
+/// the "pc" of British and Indian papers: "a 25 pc duty")?
 fn is_unit(doc: &Doc<'_>, j: usize) -> bool {
     matches!(doc.lower.as_bytes()[doc.tokens[j].start], b'%' | b'p')
-        && matches!(doc.lower_tok(j), "%" | "percent" | "per")
+        && (matches!(doc.lower_tok(j), "%" | "percent" | "per") || doc.tok(j) == "pc")
 }
 
 /// The tokens a percentage may start at, in order: one or two before a
@@ -286,6 +301,7 @@ fn unit_after(doc: &Doc<'_>, i: usize) -> Option<usize> {
     }
     match doc.lower_tok(i + 1) {
         "%" | "percent" => Some(i + 1),
+        "pc" if doc.tok(i + 1) == "pc" => Some(i + 1),
         "per" if i + 2 < n && doc.lower_tok(i + 2) == "cent" => Some(i + 2),
         _ => None,
     }
@@ -528,6 +544,59 @@ fn after_participle(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     }
 }
 
+/// The party a pronoun before the tariff stands for: "he paused 25%
+/// tariffs on Canada" is the country of the last person named before it
+/// (none when that person has no country); "its tariff of up to 50%" is the
+/// last country or bloc named before it as a subject, not after a
+/// preposition ("Washington will cut its tariffs", "Indonesia will
+/// eliminate tariffs on EU goods ... Its tariff").
+fn pronoun_imposer<'a>(
+    doc: &Doc<'_>,
+    parties: &[Party<'a>],
+    people: &[(usize, Option<&'a str>)],
+    c0: usize,
+    head: usize,
+) -> Option<&'a str> {
+    let k = (c0..head).find(|&k| matches!(doc.lower_tok(k), "he" | "she" | "its" | "their"))?;
+    if matches!(doc.lower_tok(k), "he" | "she") {
+        return people.iter().rev().find(|p| p.0 < k)?.1;
+    }
+    // The possessive opens the clause (else the clause names its owner:
+    // "Washington will cut its tariffs") and heads the tariff's own
+    // phrase: only lower-case words (and the rate) between it and the
+    // tariff word.
+    let opens = (c0..k).all(|j| doc.tokens[j].kind == TokKind::Punct);
+    let modifies = opens
+        && (k + 1..head).all(|j| {
+            doc.tokens[j].kind != TokKind::Word
+                || !doc.has(j, flag::CAP) && !is_preposition(doc.tok(j))
+        });
+    if !modifies {
+        return None;
+    }
+    parties
+        .iter()
+        .rev()
+        .find(|p| p.tok_end <= k && !p.agent_only && after_preposition(doc, p).is_none())
+        .map(|p| p.id)
+}
+
+/// "goods entering the EU", "imported into Canada": the party is where the
+/// goods arrive.
+fn entered(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    let mut k = p.tok;
+    if k > 0 && doc.lower_tok(k - 1) == "the" {
+        k -= 1;
+    }
+    k > 0
+        && (doc.tok(k - 1) == "entering"
+            || k > 1
+                && doc.tok(k - 1) == "into"
+                && ["import", "ship"]
+                    .iter()
+                    .any(|w| doc.lower_tok(k - 2).starts_with(w)))
+}
+
 /// "on C$30 billion of U.S. goods", "on a range of Brazilian products": an
 /// "of" object that belongs to an "on" a few words before.
 fn of_after_on(doc: &Doc<'_>, p: &Party<'_>) -> bool {
@@ -564,6 +633,7 @@ fn read_direction<'a>(
     doc: &Doc<'_>,
     m: &Model,
     parties: &[Party<'a>],
+    people: &[(usize, Option<&'a str>)],
     cue: usize,
     verb_only: bool,
     r: &mut Rate<'a>,
@@ -629,6 +699,26 @@ fn read_direction<'a>(
                         || doc.has(p.tok_end, flag::IMPOSE_VERB))
             })
             .map(|p| p.id);
+    }
+    // Imposer 3: the market where the rate is paid, "face a 10% tariff in
+    // the United States", "duties in Korea", "cars entering Australia pay
+    // 5%".
+    if r.imposer.is_none() {
+        let base = cue.max(end_tok);
+        r.imposer = in_clause
+            .iter()
+            .find(|p| {
+                !p.agent_only
+                    && (base + 1 < p.tok
+                        && doc.tok(base + 1) == "in"
+                        && (base + 2..p.tok).all(|k| doc.lower_tok(k) == "the")
+                        || p.tok < i && entered(doc, p))
+            })
+            .map(|p| p.id);
+    }
+    // Imposer 4: a pronoun for a party named before.
+    if r.imposer.is_none() && !verb_only {
+        r.imposer = pronoun_imposer(doc, parties, people, c0, i.min(cue));
     }
 
     // The nearest verb before the rate decides whose clause this is.

@@ -1057,6 +1057,73 @@ fn rates_written_in_words_or_per_cent_are_read() {
 }
 
 #[test]
+fn pc_after_a_number_is_per_cent_but_a_pc_is_a_computer() {
+    let r = run(
+        "",
+        "Australia keeps a 12 pc tariff on Thai rice imports under its trade deal, while the new PC range sold 40 PC units a day.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:AU", Some("country:TH"), 12.0)]
+    );
+}
+
+#[test]
+fn the_market_where_a_rate_is_paid_imposes_it() {
+    // "in <country>" right after the tariff word, and goods "entering" or
+    // "imported into" a country: that country imposes the rate on whoever
+    // pays it.
+    let r = run(
+        "",
+        "Vietnamese furniture makers, who already face a 20% tariff in the United States, are looking to Europe. Moroccan olives entering Canada pay a 6 per cent duty. Argentine lemons imported into Japan face a 9% tariff.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:VN"), 20.0),
+            measure("country:CA", Some("country:MA"), 6.0),
+            measure("country:JP", Some("country:AR"), 9.0),
+        ]
+    );
+    // Goods made in a country come from it: no imposer there.
+    let r = run("", "Mexico charges a 15% tariff on shoes made in Vietnam.");
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:MX", Some("country:VN"), 15.0)]
+    );
+}
+
+#[test]
+fn a_pronoun_stands_for_the_party_named_before_it() {
+    // "he" is the last person named (for that person's country), even in
+    // an article whose usual imposer is another party.
+    let r = run(
+        "",
+        "China will charge a 15% tariff on U.S. coal and a 10% levy on U.S. crude. Beijing also raised its duty on U.S. farm machinery to 10%. President Donald Trump's extra 10% tariff on Chinese goods took effect on Tuesday. On Monday he paused separate 25% tariffs on Canada and Mexico.",
+    );
+    let t = tariffs(&r);
+    for m in [
+        measure("country:US", Some("country:CA"), 25.0),
+        measure("country:US", Some("country:MX"), 25.0),
+    ] {
+        assert!(t.contains(&m), "{m:?} in {t:?}");
+    }
+    // A clause-opening "Its" is the last country that was a subject; an
+    // "its" inside a clause belongs to that clause's own subject.
+    let r = run(
+        "",
+        "Chile will scrap duties on most goods from the EU, the European Commission said. Its tariff of 6% on European wine goes in five years, while Peru will cut its duties on Chilean fruit to 2%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:CL", Some("bloc:EU"), 6.0),
+            measure("country:PE", Some("country:CL"), 2.0),
+        ]
+    );
+}
+
+#[test]
 fn percentages_that_are_not_tariffs_are_ignored() {
     let r = run(
         "Exports grow despite tariffs",
