@@ -107,6 +107,7 @@ pub(crate) fn extract(
         r.goods = goods(doc, terms, cue.min(i), end_tok);
         rates.push(r);
     }
+    respectively(doc, &mut rates);
     fill_defaults(doc, m, &parties, &mut rates);
     let mut out: Vec<TariffMeasure> = Vec::new();
     for r in rates {
@@ -581,6 +582,20 @@ fn pronoun_imposer<'a>(
         .map(|p| p.id)
 }
 
+/// "Imports from Laos will face", "shipments from Indonesia and India were
+/// hit with": the party names where the subject's goods come from.
+fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    after_preposition(doc, p) == Some("from")
+        && (p.tok.saturating_sub(3)..p.tok).any(|k| {
+            doc.tok(k) == "from"
+                && k > 0
+                && matches!(
+                    doc.lower_tok(k - 1),
+                    "imports" | "goods" | "products" | "exports" | "shipments" | "steel" | "cars"
+                )
+        })
+}
+
 /// "goods entering the EU", "imported into Canada": the party is where the
 /// goods arrive.
 fn entered(doc: &Doc<'_>, p: &Party<'_>) -> bool {
@@ -735,7 +750,7 @@ fn read_direction<'a>(
             for p in in_clause.iter().rev().filter(|p| {
                 p.tok_end <= k
                     && !p.agent_only
-                    && after_preposition(doc, p).is_none()
+                    && (after_preposition(doc, p).is_none() || goods_from(doc, p))
                     && !after_participle(doc, p)
             }) {
                 let joined =
@@ -903,6 +918,32 @@ fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Opti
                 && (relative || after_preposition(doc, p).is_none())
         })
         .map(|p| p.id)
+}
+
+/// "Indonesia and India were hit with rates of 104.6% and 125.9%,
+/// respectively": rates that share one list of as many targets, followed by
+/// "respectively" in their sentence, take one target each, in order.
+fn respectively(doc: &Doc<'_>, rates: &mut [Rate<'_>]) {
+    let mut a = 0;
+    while a < rates.len() {
+        let same = |r: &Rate<'_>| r.sentence == rates[a].sentence && r.targets == rates[a].targets;
+        let b = a + rates[a..].iter().take_while(|r| same(r)).count();
+        let n = b - a;
+        let last = &rates[b - 1];
+        let (_, s1) = doc.sentences[last.sentence];
+        let listed = n > 1
+            && last.targets.as_ref().is_some_and(|t| t.len() == n)
+            && (last.end_tok + 1..doc.tokens.len())
+                .take_while(|&k| doc.tokens[k].start < s1)
+                .any(|k| doc.lower_tok(k) == "respectively");
+        if listed {
+            let targets = last.targets.clone().unwrap_or_default();
+            for (r, t) in rates[a..b].iter_mut().zip(targets) {
+                r.targets = Some(vec![t]);
+            }
+        }
+        a = b;
+    }
 }
 
 /// Fills what the phrasing left open: the same sentence's earlier measure,

@@ -1124,6 +1124,23 @@ fn a_pronoun_stands_for_the_party_named_before_it() {
 }
 
 #[test]
+fn goods_from_a_country_that_pay_a_rate_name_its_target_respectively_in_order() {
+    let r = run(
+        "",
+        "Washington set anti-subsidy duties on steel wire. Imports from Egypt will face duties of 12.5%, while shipments from Oman and Qatar were hit with rates of 30.2% and 44.9%, respectively. Bahrain, a small supplier, is subject to a 9% rate.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:EG"), 12.5),
+            measure("country:US", Some("country:OM"), 30.2),
+            measure("country:US", Some("country:QA"), 44.9),
+            measure("country:US", Some("country:BH"), 9.0),
+        ]
+    );
+}
+
+#[test]
 fn percentages_that_are_not_tariffs_are_ignored() {
     let r = run(
         "Exports grow despite tariffs",
