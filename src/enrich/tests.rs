@@ -733,6 +733,43 @@ fn an_office_named_only_inside_a_title_is_not_an_organisation_mention() {
 // ------------------------------------------------------------------ traps
 
 #[test]
+fn fishing_and_admissions_quotas_postal_tariffs_and_software_exports_are_not_trade_policy() {
+    for (title, body) in [
+        (
+            "Oregon trims salmon quota as runs dwindle",
+            "Oregon will cut the commercial salmon quota by 12% this year, the state fish agency said. Anglers face a shorter season and catch-and-release rules on the river, and watermen say the quota no longer pays. Biologists blame warm water for poor spawning.",
+        ),
+        (
+            "Japan raises medical school admissions quota",
+            "Japan will raise the admissions quota for its medical schools by 300 places, the education ministry said, as rural hospitals run short of doctors. Medical students and trainee doctors said the quota had long been too low.",
+        ),
+        (
+            "Poste Italiane lifts postal tariffs 5%",
+            "The postal operator raised postal tariffs for letters by 5%, with the registered letter up 8%, as letter volumes keep falling. The postal regulator approved the new tariffs.",
+        ),
+        (
+            "Bookkeeping app bug blocks exports",
+            "A software update left users unable to export ledgers to spreadsheets or import bank statements, and some lost backups. Imports from two banks also failed before the bug fix.",
+        ),
+    ] {
+        let r = run(title, body);
+        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
+        assert!(
+            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
+            "{title}: {:?}",
+            ids(&r)
+        );
+    }
+    // A quota between governments is still trade policy.
+    let r = run(
+        "EU and Norway agree salmon import quota",
+        "The European Union and Norway agreed a tariff-rate quota for Norwegian salmon in trade talks, cutting the duty on imports within the quota to zero.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(has(&r, "instrument:quota"), "{:?}", ids(&r));
+}
+
+#[test]
 fn household_energy_and_phone_tariffs_are_not_trade_policy() {
     let r = run(
         "Energy bills to rise in spring",
