@@ -268,7 +268,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 27] = [
+pub(crate) const RULE_KINDS: [&str; 28] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -287,6 +287,7 @@ pub(crate) const RULE_KINDS: [&str; 27] = [
     "period-adjective",
     "period-noun",
     "agreement-bloc",
+    "generic-body",
     "market-verb",
     "tariff-cue",
     "rate-blocker",

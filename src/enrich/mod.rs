@@ -505,6 +505,8 @@ pub(crate) struct Lex {
     pub(crate) us_state_homonym: WordSet,
     pub(crate) period_adjective: WordSet,
     pub(crate) agreement_bloc: WordSet,
+    /// Body names that many countries share ("Department of Agriculture").
+    pub(crate) generic_body: WordSet,
     /// Names that look like organisations but are places or things.
     pub(crate) not_org: WordSet,
     pub(crate) surname_first: WordSet,
@@ -617,6 +619,7 @@ impl Lex {
             us_state_homonym: set("us-state-homonym"),
             period_adjective: set("period-adjective"),
             agreement_bloc: set("agreement-bloc"),
+            generic_body: set("generic-body"),
             not_org: set("not-org"),
             surname_first: set("surname-first"),
             tariff_cue: set("tariff-cue"),

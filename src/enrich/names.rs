@@ -105,7 +105,9 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
                 if is_title_modifier(doc, g) {
                     continue;
                 }
-                if let Some(other) = other_country(doc, m, &tok_hit, &gaz, g, def) {
+                let other = other_country(doc, m, &tok_hit, &gaz, g, def)
+                    .or_else(|| generic_abroad(doc, m, &gaz, g, def));
+                if let Some(other) = other {
                     // "Mexico's Senate": that country's body of the same name.
                     let ent = out.add(foreign_body(doc, m, g, other));
                     out.mention(g.start, g.end, ent);
@@ -1154,6 +1156,48 @@ fn other_country<'m>(
         .map(|e| &m.tables.entities[e])
         .filter(|d| d.kind == EntityKind::Country && d.id != org_country)?;
     (adjacent && p.keep).then_some(country)
+}
+
+/// "the Department of Agriculture" in an article that never names the
+/// United States: a generic body name (`generic-body` in rules.tsv) is the
+/// article's main country's body (the country named most often, first on a
+/// tie) when the gazetteer body's own country is named nowhere, not even
+/// through a capital, a person or another of its bodies.
+fn generic_abroad<'m>(
+    doc: &Doc<'_>,
+    m: &'m Model,
+    gaz: &[GazHit<'_>],
+    g: &GazHit<'_>,
+    org: &EntityDef,
+) -> Option<&'m EntityDef> {
+    let home = org.country.as_deref()?;
+    if !m.lex.generic_body.contains(&doc.text[g.start..g.end]) {
+        return None;
+    }
+    let ents = &m.tables.entities;
+    let kept = || {
+        gaz.iter()
+            .filter(|h| h.keep)
+            .filter_map(|h| h.entity.map(|e| (h, &ents[e])))
+    };
+    let named_home = kept().any(|(h, d)| {
+        let generic = m.lex.generic_body.contains(&doc.text[h.start..h.end]);
+        d.id == home
+            || d.capital_of.as_deref() == Some(home)
+            || d.country.as_deref() == Some(home) && !generic
+    });
+    if named_home {
+        return None;
+    }
+    let mut counts: Vec<(&EntityDef, usize)> = Vec::new();
+    for (_, d) in kept().filter(|(_, d)| d.kind == EntityKind::Country) {
+        match counts.iter_mut().find(|(c, _)| c.id == d.id) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((d, 1)),
+        }
+    }
+    let best = counts.iter().map(|c| c.1).max()?;
+    counts.into_iter().find(|c| c.1 == best).map(|c| c.0)
 }
 
 /// Another country's body named like a gazetteer one: "Senate" of Mexico is

@@ -769,7 +769,11 @@ fn read_direction<'a>(
             }
         } else if doc.has(k, flag::IMPOSE_VERB) {
             if r.imposer.is_none() {
-                r.imposer = subject_before(doc, &in_clause, k);
+                r.imposer = subject_before(doc, &in_clause, k).or_else(|| {
+                    the_government(doc, k)
+                        .then(|| main_party(parties))
+                        .flatten()
+                });
                 imposer_is_subject = r.imposer.is_some();
             }
             break;
@@ -898,6 +902,21 @@ fn fronted_for<'p, 'a>(
     let comma = (p.tok_end..doc.tokens.len().min(p.tok_end + 3))
         .find(|&j| !doc.has(j, flag::WORD) || doc.has(j, flag::CAP))?;
     (doc.tok(comma) == ",").then_some(p)
+}
+
+/// "The government cut the tariff", "the government will impose": the
+/// subject of verb token `v` is an unnamed government, the article's own.
+fn the_government(doc: &Doc<'_>, v: usize) -> bool {
+    (v.saturating_sub(3)..v)
+        .any(|k| doc.lower_tok(k) == "government" && k > 0 && doc.lower_tok(k - 1) == "the")
+}
+
+/// The country or bloc the article names most often (first on a tie).
+fn main_party<'a>(parties: &[Party<'a>]) -> Option<&'a str> {
+    let named = || parties.iter().filter(|p| !p.agent_only);
+    let count = |id: &str| named().filter(|p| p.id == id).count();
+    let best = named().map(|p| count(p.id)).max()?;
+    named().find(|p| count(p.id) == best).map(|p| p.id)
 }
 
 /// The party right before verb token `v`: at most six tokens back, no comma
@@ -1042,18 +1061,6 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
                         })
                         .min_by_key(|p| p.tok.abs_diff(rates[k].tok))
                         .map(|p| vec![p.id])
-                })
-                .or_else(|| {
-                    // The party the article is most about.
-                    let imposer = rates[k].imposer;
-                    mode(
-                        parties
-                            .iter()
-                            .filter(|p| !p.agent_only && Some(p.id) != imposer)
-                            .map(|p| p.id)
-                            .collect(),
-                    )
-                    .map(|t| vec![t])
                 });
             rates[k].targets = fallback;
         }

@@ -531,6 +531,31 @@ fn the_word_table_finds_exactly_its_words() {
 // ------------------------------------------------------------------ organisations
 
 #[test]
+fn a_generic_body_name_abroad_is_that_countrys_body() {
+    // No word of the United States: the Department of Agriculture and the
+    // Senate are Kenya's.
+    let r = run(
+        "Kenya bans maize imports",
+        "Kenya will ban maize imports until March, the Department of Agriculture said, and the Senate will debate the ban next week. Kenyan farmers welcomed it.",
+    );
+    for id in ["org:department-of-agriculture", "org:senate"] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+        assert_eq!(entity(&r, id).country.as_deref(), Some("country:KE"));
+    }
+    assert!(
+        !has(&r, "org:usda") && !has(&r, "org:us-senate"),
+        "{:?}",
+        ids(&r)
+    );
+    // Any sign of the US (a person, a capital, a body) keeps the US body.
+    let r = run(
+        "Maize exports",
+        "Kenya will buy more maize, Trump said, and the Department of Agriculture will track the shipments.",
+    );
+    assert!(has(&r, "org:usda"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
     let r = run(
         "",
@@ -1289,6 +1314,23 @@ fn a_rate_with_its_own_object_takes_that_target() {
     assert_eq!(
         tariffs(&r),
         vec![measure("bloc:EU", Some("country:CN"), 12.0)]
+    );
+}
+
+#[test]
+fn a_rate_whose_target_the_text_never_names_falls_on_everyone() {
+    // A country's own import regime: no party is named as the target, so
+    // none is guessed from the countries the article mentions.
+    let r = run(
+        "Ghana restores 20% tariff on rice",
+        "Ghana restored its import tariff on rice to 20% on Monday. Vietnam and Thailand supply most of the rice Ghana buys, and Vietnamese exporters were studying the change. The government cut the duty on imported cooking oil to 5% last year.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:GH", None, 20.0),
+            measure("country:GH", None, 5.0)
+        ]
     );
 }
 
