@@ -966,6 +966,21 @@ fn news_embargoes_fly_tipping_and_benefit_sanctions_are_not_trade_policy() {
 }
 
 #[test]
+fn edible_oils_are_not_crude_oil() {
+    let r = run(
+        "Malaysia and EU trade deal",
+        "The trade agreement cuts EU tariffs on Malaysian palm oil, cooking oil and olive oil imports.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(!has(&r, "commodity:crude-oil"), "{:?}", ids(&r));
+    let r = run(
+        "Malaysia and EU trade deal",
+        "The trade agreement cuts EU tariffs on Malaysian palm oil and on crude oil imports.",
+    );
+    assert!(has(&r, "commodity:crude-oil"), "{:?}", ids(&r));
+}
+
+#[test]
 fn real_trade_news_is_relevant_with_topics_instruments_and_commodities() {
     let r = run(
         "Beijing tightens export controls on gallium",
