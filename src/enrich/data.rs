@@ -268,7 +268,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 28] = [
+pub(crate) const RULE_KINDS: [&str; 29] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -286,6 +286,7 @@ pub(crate) const RULE_KINDS: [&str; 28] = [
     "us-context",
     "period-adjective",
     "period-noun",
+    "place-noun",
     "agreement-bloc",
     "generic-body",
     "market-verb",

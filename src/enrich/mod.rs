@@ -481,6 +481,9 @@ pub(crate) mod flag {
     pub(crate) const RATE_BLOCKER: u32 = 1 << 24;
     /// ... or a market move ("rose").
     pub(crate) const MARKET_VERB: u32 = 1 << 25;
+    /// Written so, a word that makes a country name before it part of a
+    /// place's name ("Turkey Point").
+    pub(crate) const PLACE_NOUN: u32 = 1 << 26;
     /// The bits looked up on the lower-cased token.
     pub(crate) const CASELESS: u32 =
         PHRASE_RUN | DATE_WORD | ALL_TARGETS_FIRST | TARIFF_CUE | RATE_BLOCKER | MARKET_VERB;
@@ -580,6 +583,7 @@ impl Lex {
         mark(&set("acronym-stopword"), flag::ACRONYM_STOPWORD);
         mark(&set("us-context"), flag::US_CONTEXT);
         mark(&set("period-noun"), flag::PERIOD_NOUN);
+        mark(&set("place-noun"), flag::PLACE_NOUN);
         mark(&set("given-name"), flag::GIVEN_NAME);
         mark(&set("not-org-before"), flag::NOT_ORG_BEFORE);
         mark(&set("impose-verb"), flag::IMPOSE_VERB);

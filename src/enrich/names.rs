@@ -1272,6 +1272,11 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             {
                 drop = true;
             }
+            // "Turkey Point", "Jordan River": part of a place's name.
+            if g.form == Form::Name && after < doc.tokens.len() && doc.has(after, flag::PLACE_NOUN)
+            {
+                drop = true;
+            }
             // china the porcelain, turkey the bird: the lower-case word occurs
             // and every capitalised use opens a sentence or the headline.
             if g.form == Form::Name && !surface.contains(' ') {

@@ -225,7 +225,43 @@ fn a_person_called_jordan_is_not_the_country() {
     assert_eq!(entity(&r, "person:michael-jordan").count, 3);
 }
 
+#[test]
+fn a_country_name_inside_a_place_name_is_not_the_country() {
+    let r = run(
+        "Reactor licence renewed",
+        "The reactors at Chad Point and the pumps on the Jordan River were inspected, regulators said.",
+    );
+    assert!(!has(&r, "country:TD"), "{:?}", ids(&r));
+    assert!(!has(&r, "country:JO"), "{:?}", ids(&r));
+    let r = run(
+        "Trade",
+        "Chad and Jordan signed a point-by-point trade deal.",
+    );
+    assert!(
+        has(&r, "country:TD") && has(&r, "country:JO"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
 // ------------------------------------------------------------------ people
+
+#[test]
+fn church_titles_mark_people_and_a_church_is_a_body() {
+    let r = run(
+        "Parish row",
+        "A Church of England tribunal heard the case. Churchwarden Mary Holt and Vicar Tom Reed gave evidence, and Pastor Ade Bello spoke for the Methodist Church.",
+    );
+    for id in [
+        "org:church-of-england",
+        "org:methodist-church",
+        "person:mary-holt",
+        "person:tom-reed",
+        "person:ade-bello",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+}
 
 #[test]
 fn a_title_before_a_capitalised_name_marks_a_person_with_role_and_country() {
