@@ -122,9 +122,9 @@ impl App {
 
         let listener = TcpListener::bind(config.http.listen)
             .await
-            .map_err(|source| Error::Bind {
+            .map_err(|cause| Error::Bind {
                 addr: config.http.listen,
-                source,
+                cause,
             })?;
         let http_addr = listener.local_addr()?;
         tracing::info!(addr = %http_addr, "http listening (/metrics, /healthz, /readyz, POST /v1/enrich)");
@@ -367,7 +367,7 @@ async fn ensure_topics(config: &Config, bootstrap: &str) -> Result<()> {
             Err((topic, code)) => {
                 return Err(Error::Kafka {
                     context: "creating topics",
-                    source: rdkafka::error::KafkaError::AdminOp(code),
+                    cause: rdkafka::error::KafkaError::AdminOp(code),
                 })
                 .inspect_err(|_| tracing::error!(topic, ?code, "cannot create topic"))
             }

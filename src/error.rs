@@ -9,30 +9,30 @@ use crate::enrich::DataError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Each message already ends with its cause's, so no variant also reports
+/// that cause as its `source()`: an error chain (`{:#}`) names it once.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("enrichment data: {0}")]
-    Data(#[from] DataError),
-    #[error("kafka: {context}: {source}")]
+    Data(DataError),
+    #[error("kafka: {context}: {cause}")]
     Kafka {
         context: &'static str,
-        #[source]
-        source: KafkaError,
+        cause: KafkaError,
     },
     #[error("fetcher: {0}")]
-    Fetch(#[from] crate::fetch::FetchSetupError),
+    Fetch(crate::fetch::FetchSetupError),
     #[error("embedded broker: {0}")]
     Embedded(String),
-    #[error("http: cannot listen on {addr}: {source}")]
+    #[error("http: cannot listen on {addr}: {cause}")]
     Bind {
         addr: std::net::SocketAddr,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("io: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("telemetry: {0}")]
     Telemetry(String),
     #[error("shutdown: {0}")]
@@ -41,6 +41,50 @@ pub enum Error {
 
 impl Error {
     pub fn kafka(context: &'static str) -> impl FnOnce(KafkaError) -> Error {
-        move |source| Error::Kafka { context, source }
+        move |cause| Error::Kafka { context, cause }
+    }
+}
+
+impl From<DataError> for Error {
+    fn from(e: DataError) -> Error {
+        Error::Data(e)
+    }
+}
+
+impl From<crate::fetch::FetchSetupError> for Error {
+    fn from(e: crate::fetch::FetchSetupError) -> Error {
+        Error::Fetch(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_chain_names_its_cause_once() {
+        let io = || std::io::Error::other("disk on fire");
+        for (e, want) in [
+            (Error::from(io()), "io: disk on fire"),
+            (
+                Error::Bind {
+                    addr: ([127, 0, 0, 1], 9898).into(),
+                    cause: io(),
+                },
+                "http: cannot listen on 127.0.0.1:9898: disk on fire",
+            ),
+            (
+                Error::kafka("creating producer")(KafkaError::Canceled),
+                "kafka: creating producer: KafkaError (Client dropped)",
+            ),
+        ] {
+            assert_eq!(format!("{:#}", anyhow::Error::from(e)), want);
+        }
     }
 }

@@ -351,7 +351,7 @@ impl Source {
             }
             Err(e) => Err(Error::Kafka {
                 context: "committing offsets",
-                source: e,
+                cause: e,
             }),
         }
     }
