@@ -919,16 +919,12 @@ fn listed_portfolio(
     let item = |k: usize| {
         k < n && cap_word(k) && tok_hit[k].is_none() && doc.tokens[k].sentence == sentence
     };
+    // One listed item from `k`: at least one word; where it ends.
+    let words = |k: usize| item(k).then(|| (k..).find(|&e| !item(e)).unwrap_or(n));
     let mut k = j;
     // ", Y Y" items, then "and [the] Z Z".
     while k < n && doc.tok(k) == "," {
-        k += 1;
-        if !item(k) {
-            return None;
-        }
-        while item(k) {
-            k += 1;
-        }
+        k = words(k + 1)?;
     }
     if k >= n || doc.tok(k) != "and" {
         return None;
@@ -937,13 +933,7 @@ fn listed_portfolio(
     if k < n && doc.tok(k) == "the" {
         k += 1;
     }
-    if !item(k) {
-        return None;
-    }
-    while item(k) {
-        k += 1;
-    }
-    Some(k)
+    words(k)
 }
 
 /// Is token `t` part of a dateline ("GENEVA, May 12", "LONDON (Wire)") or
