@@ -908,12 +908,15 @@ fn listed_portfolio(
     cap_word: &impl Fn(usize) -> bool,
     tok_hit: &[Option<usize>],
 ) -> Option<usize> {
+    if j >= doc.tokens.len() || doc.tok(j) != "," {
+        return None;
+    }
     let n = doc.tokens.len();
     let sentence = doc.tokens[run.start].sentence;
     let headed = run.clone().any(|t| {
         doc.has(t, flag::ORG_HEAD) && t + 2 < run.end && matches!(doc.tok(t + 1), "of" | "for")
     });
-    if !headed || doc.tok(j) != "," {
+    if !headed {
         return None;
     }
     let item = |k: usize| {

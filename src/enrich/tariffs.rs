@@ -62,7 +62,6 @@ pub(crate) fn extract(
     terms: &[TermHit<'_>],
 ) -> Vec<TariffMeasure> {
     let parties = parties(doc, ents);
-    let people = people(doc, ents);
     let mut rates = Vec::new();
     for i in rate_candidates(doc) {
         let Some((value, end_tok)) = rate_at(doc, i) else {
@@ -96,7 +95,7 @@ pub(crate) fn extract(
             global: false,
             goods: Vec::new(),
         };
-        read_direction(doc, m, &parties, &people, cue, verb_only, &mut r);
+        read_direction(doc, m, &parties, ents, cue, verb_only, &mut r);
         // Such a rate needs a tariff word in its sentence, or else a story
         // already about tariff rates and a party the phrasing names.
         let named = r.imposer.is_some() || r.targets.is_some();
@@ -165,19 +164,6 @@ fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
         })
         .collect();
     out.sort_by_key(|p| p.tok);
-    out
-}
-
-/// Every person mention, in text order, with the person's country if
-/// known: the candidates a "he" or "she" stands for.
-fn people<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<(usize, Option<&'e str>)> {
-    let mut out: Vec<(usize, Option<&str>)> = ents
-        .mentions
-        .iter()
-        .filter(|f| ents.drafts[f.ent].kind == EntityKind::Person)
-        .map(|f| (doc.token_at(f.start), ents.drafts[f.ent].country.as_deref()))
-        .collect();
-    out.sort_unstable_by_key(|p| p.0);
     out
 }
 
@@ -554,13 +540,19 @@ fn after_participle(doc: &Doc<'_>, p: &Party<'_>) -> bool {
 fn pronoun_imposer<'a>(
     doc: &Doc<'_>,
     parties: &[Party<'a>],
-    people: &[(usize, Option<&'a str>)],
+    ents: &'a Entities<'_>,
     c0: usize,
     head: usize,
 ) -> Option<&'a str> {
     let k = (c0..head).find(|&k| matches!(doc.lower_tok(k), "he" | "she" | "its" | "their"))?;
     if matches!(doc.lower_tok(k), "he" | "she") {
-        return people.iter().rev().find(|p| p.0 < k)?.1;
+        let at = doc.tokens[k].start;
+        return ents
+            .mentions
+            .iter()
+            .filter(|f| f.start < at && ents.drafts[f.ent].kind == EntityKind::Person)
+            .max_by_key(|f| f.start)
+            .and_then(|f| ents.drafts[f.ent].country.as_deref());
     }
     // The possessive opens the clause (else the clause names its owner:
     // "Washington will cut its tariffs") and heads the tariff's own
@@ -648,7 +640,7 @@ fn read_direction<'a>(
     doc: &Doc<'_>,
     m: &Model,
     parties: &[Party<'a>],
-    people: &[(usize, Option<&'a str>)],
+    ents: &'a Entities<'_>,
     cue: usize,
     verb_only: bool,
     r: &mut Rate<'a>,
@@ -733,7 +725,7 @@ fn read_direction<'a>(
     }
     // Imposer 4: a pronoun for a party named before.
     if r.imposer.is_none() && !verb_only {
-        r.imposer = pronoun_imposer(doc, parties, people, c0, i.min(cue));
+        r.imposer = pronoun_imposer(doc, parties, ents, c0, i.min(cue));
     }
 
     // The nearest verb before the rate decides whose clause this is.
