@@ -515,13 +515,20 @@ fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
         )
 }
 
+/// The party's first token, or the "the" before it ("the United States").
+fn start_with_article(doc: &Doc<'_>, p: &Party<'_>) -> usize {
+    let k = p.tok;
+    if k > 0 && doc.lower_tok(k - 1) == "the" {
+        k - 1
+    } else {
+        k
+    }
+}
+
 /// "goods entering the United States": the party is the object of a
 /// participle, not a subject.
 fn after_participle(doc: &Doc<'_>, p: &Party<'_>) -> bool {
-    let mut k = p.tok;
-    if k > 0 && doc.lower_tok(k - 1) == "the" {
-        k -= 1;
-    }
+    let k = start_with_article(doc, p);
     k > 0 && {
         let w = doc.tok(k - 1);
         w.len() > 4
@@ -591,10 +598,7 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
 /// "goods entering the EU", "imported into Canada": the party is where the
 /// goods arrive.
 fn entered(doc: &Doc<'_>, p: &Party<'_>) -> bool {
-    let mut k = p.tok;
-    if k > 0 && doc.lower_tok(k - 1) == "the" {
-        k -= 1;
-    }
+    let k = start_with_article(doc, p);
     k > 0
         && (doc.tok(k - 1) == "entering"
             || k > 1
@@ -905,10 +909,23 @@ fn the_government(doc: &Doc<'_>, v: usize) -> bool {
 
 /// The country or bloc the article names most often (first on a tie).
 fn main_party<'a>(parties: &[Party<'a>]) -> Option<&'a str> {
-    let named = || parties.iter().filter(|p| !p.agent_only);
-    let count = |id: &str| named().filter(|p| p.id == id).count();
-    let best = named().map(|p| count(p.id)).max()?;
-    named().find(|p| count(p.id) == best).map(|p| p.id)
+    mode(
+        parties
+            .iter()
+            .filter(|p| !p.agent_only)
+            .map(|p| p.id)
+            .collect(),
+    )
+}
+
+/// The most frequent of `values`; ties go to the value seen first.
+fn mode(values: Vec<&str>) -> Option<&str> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in &values {
+        *counts.entry(v).or_insert(0) += 1;
+    }
+    let best = counts.values().copied().max()?;
+    values.into_iter().find(|v| counts[v] == best)
 }
 
 /// The party right before verb token `v`: at most six tokens back, no comma
@@ -960,15 +977,6 @@ fn respectively(doc: &Doc<'_>, rates: &mut [Rate<'_>]) {
 /// Fills what the phrasing left open: the same sentence's earlier measure,
 /// then the article's usual imposer and target.
 fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mut [Rate<'a>]) {
-    let mode = |values: Vec<&'a str>| -> Option<&'a str> {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for v in &values {
-            *counts.entry(v).or_insert(0) += 1;
-        }
-        // Ties go to the value seen first.
-        let best = counts.values().copied().max()?;
-        values.into_iter().find(|v| counts[v] == best)
-    };
     // Without a rate that says, tariff phrases without rates do ("Indian
     // duties on New Zealand wool").
     let found = std::cell::OnceCell::new();
