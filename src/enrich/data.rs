@@ -234,10 +234,26 @@ pub(crate) enum SentTerm {
     /// A trade barrier word: neutral alone, it gives nearby ease/escalate
     /// verbs their polarity.
     Barrier,
-    /// Positive when a barrier word is near ("cut tariffs").
+    /// Positive when its nearest object is a barrier or an allowance ("lift
+    /// tariffs", "scrap quotas"), negative when it is talks or a deal
+    /// ("suspend talks").
     Ease(f32),
-    /// Negative when a barrier word is near ("raise tariffs").
+    /// Negative when its nearest object is a barrier or an allowance
+    /// ("impose tariffs", "impose quotas").
     Escalate(f32),
+    /// Lowers an amount: positive on a barrier ("cut tariffs"), negative on
+    /// an allowance ("halve quotas").
+    Lower(f32),
+    /// Raises an amount: negative on a barrier ("raise tariffs"), positive
+    /// on an allowance ("expand quotas").
+    Raise(f32),
+    /// An amount that trade is allowed (a quota): neutral alone.
+    Allowance,
+    /// Talks or a deal: neutral alone; easing verbs on it are negative.
+    Process,
+    /// A price or inflation: a market word rising after it ("prices
+    /// jumped") is bad news, not good.
+    Price,
 }
 
 /// Everything the engine needs, parsed and validated.
@@ -696,6 +712,16 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
             }
         } else if spec == "barrier" {
             SentTerm::Barrier
+        } else if spec == "allowance" {
+            SentTerm::Allowance
+        } else if spec == "process" {
+            SentTerm::Process
+        } else if spec == "price" {
+            SentTerm::Price
+        } else if let Some(x) = spec.strip_prefix("lower:") {
+            SentTerm::Lower(x.parse().map_err(|_| f.error(line, "bad lower weight"))?)
+        } else if let Some(x) = spec.strip_prefix("raise:") {
+            SentTerm::Raise(x.parse().map_err(|_| f.error(line, "bad raise weight"))?)
         } else if let Some(x) = spec.strip_prefix("ease:") {
             SentTerm::Ease(x.parse().map_err(|_| f.error(line, "bad ease weight"))?)
         } else if let Some(x) = spec.strip_prefix("escalate:") {
@@ -713,7 +739,7 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
         } else {
             return Err(f.error(
                 line,
-                format!("{spec:?} is not a number, econ:X, neutral, barrier, ease:X, escalate:X, negator, intensifier:X or hedge:X"),
+                format!("{spec:?} is not a number, econ:X, neutral, barrier, allowance, process, price, ease:X, escalate:X, lower:X, raise:X, negator, intensifier:X or hedge:X"),
             ));
         };
         for phrase in multi(cols.first()) {

@@ -2,8 +2,10 @@
 //!
 //! Each sentence adds up its lexicon hits: domain entries (`sentiment.tsv`)
 //! at full weight, VADER's general words at a fraction. Barrier words
-//! ("tariff", "ban", "curbs") are neutral alone and give a nearby verb its
-//! sign: "cut tariffs" is de-escalation, "raise tariffs" escalation. A
+//! ("tariff", "ban", "curbs"), allowances ("import quotas") and talks are
+//! neutral alone and give the verb that acts on them its sign: "cut
+//! tariffs" is de-escalation, "raise tariffs" and "halve quotas"
+//! escalation, "suspend talks" bad news. A
 //! negator flips the next words ("talks did not collapse"), an intensifier
 //! scales the next word, a hedge ("could", "may") damps the rest of its
 //! sentence. The article score is the balance of positive and negative
@@ -21,8 +23,12 @@ const VADER_WEIGHT: f32 = 0.15;
 const NEGATION: f32 = -0.74;
 /// Words a negator reaches.
 const NEGATION_REACH: usize = 3;
-/// Words between an ease/escalate verb and its barrier.
+/// Words between a verb and the barrier, allowance or talks it acts on.
 const BARRIER_REACH: usize = 4;
+/// Forms of "to be" that make the next verb passive.
+const PASSIVE: [&str; 7] = ["be", "is", "are", "was", "were", "been", "being"];
+/// Words between a price and a market word that moves it ("prices jumped").
+const PRICE_REACH: usize = 3;
 /// Damping in the article score, per word of text (so the score measures
 /// the density of tone, and a long article cannot saturate it) ...
 const DAMPING_PER_WORD: f32 = 0.015;
@@ -167,19 +173,65 @@ fn lexicon_hits(doc: &Doc<'_>, m: &Model, hits: Vec<Hit<'_>>, relevant: bool) ->
     out
 }
 
+/// What a verb of the lexicon acts on.
+#[derive(Clone, Copy, PartialEq)]
+enum Object {
+    Barrier,
+    Allowance,
+    Process,
+}
+
 /// Positive and negative evidence of one sentence, and the hit counts.
 fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, usize, usize) {
     let tok = |h: &SentHit| doc.token_at(h.start);
-    let barriers: Vec<usize> = hits
+    // A barrier inside a "-free" compound ("tariff-free quotas", "duty-free
+    // access") names an exemption, not a barrier.
+    let objects: Vec<(usize, Object)> = hits
         .iter()
-        .filter(|h| h.term == SentTerm::Barrier)
+        .filter_map(|h| {
+            let object = match h.term {
+                SentTerm::Barrier if !doc.text[h.end..].starts_with("-free") => Object::Barrier,
+                SentTerm::Allowance => Object::Allowance,
+                SentTerm::Process => Object::Process,
+                _ => return None,
+            };
+            Some((tok(h), object))
+        })
+        .collect();
+    // A verb acts on the nearest object within reach; on a tie, the one
+    // after it ("cut tariffs", "tariffs were cut"). Talks or a deal are
+    // acted on only as the object of an active verb: before the verb they
+    // are its subject ("the deal would lift exports"), and after a passive
+    // one they are not its object ("would be lifted once the deal ...").
+    let object_of = |t: usize| {
+        let passive = t > 0 && {
+            let before = doc.tok(t - 1);
+            PASSIVE.iter().any(|w| before.eq_ignore_ascii_case(w))
+        };
+        objects
+            .iter()
+            .filter(|&&(b, o)| {
+                b != t
+                    && b.abs_diff(t) <= BARRIER_REACH
+                    && (o != Object::Process || (b > t && !passive))
+            })
+            .min_by_key(|&&(b, _)| (b.abs_diff(t), b < t))
+            .copied()
+    };
+    // An easing word between a verb and its barrier is what the verb acts
+    // on: extending "the pause on tariffs" is relief.
+    let relief_between = |a: usize, b: usize| {
+        hits.iter().any(|h| {
+            matches!(h.term, SentTerm::Ease(_) | SentTerm::Lower(_))
+                && (a.min(b) + 1..a.max(b)).contains(&tok(h))
+        })
+    };
+    let prices: Vec<usize> = hits
+        .iter()
+        .filter(|h| h.term == SentTerm::Price)
         .map(tok)
         .collect();
-    let near_barrier = |t: usize| {
-        barriers
-            .iter()
-            .any(|&b| b.abs_diff(t) <= BARRIER_REACH && b != t)
-    };
+    let after_price = |t: usize| prices.iter().any(|&p| p < t && t - p <= PRICE_REACH);
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
     let (mut ph, mut nh) = (0, 0);
     let mut negated_until: Option<usize> = None;
@@ -200,16 +252,45 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 hedge = hedge.min(x);
                 continue;
             }
-            SentTerm::Barrier => continue,
+            SentTerm::Barrier | SentTerm::Allowance | SentTerm::Process | SentTerm::Price => {
+                continue
+            }
             // Outside trade news only market and economy words carry tone.
-            SentTerm::Word { econ: false, .. } | SentTerm::Ease(_) | SentTerm::Escalate(_)
+            SentTerm::Word { econ: false, .. }
+            | SentTerm::Ease(_)
+            | SentTerm::Escalate(_)
+            | SentTerm::Lower(_)
+            | SentTerm::Raise(_)
                 if !relevant =>
             {
                 continue
             }
-            SentTerm::Ease(x) if near_barrier(t) => x,
-            SentTerm::Escalate(x) if near_barrier(t) => -x,
-            SentTerm::Ease(_) | SentTerm::Escalate(_) => continue,
+            SentTerm::Ease(x) => match object_of(t) {
+                Some((_, Object::Barrier | Object::Allowance)) => x,
+                Some((_, Object::Process)) => -x,
+                None => continue,
+            },
+            SentTerm::Escalate(x) => match object_of(t) {
+                Some((b, Object::Barrier | Object::Allowance)) if relief_between(t, b) => x,
+                Some((_, Object::Barrier | Object::Allowance)) => -x,
+                _ => continue,
+            },
+            SentTerm::Lower(x) => match object_of(t) {
+                Some((_, Object::Barrier)) => x,
+                Some((_, Object::Allowance)) => -x,
+                _ => continue,
+            },
+            SentTerm::Raise(x) => match object_of(t) {
+                Some((b, Object::Barrier)) if relief_between(t, b) => x,
+                Some((_, Object::Barrier)) => -x,
+                Some((_, Object::Allowance)) => x,
+                _ => continue,
+            },
+            // In trade news, prices jumping is bad news for buyers (a
+            // market report's prices are only figures).
+            SentTerm::Word {
+                value, econ: true, ..
+            } if relevant && value > 0.0 && after_price(t) => -value,
             SentTerm::Word {
                 value,
                 domain: true,

@@ -1672,6 +1672,83 @@ fn negation_flips_and_hedges_damp() {
 }
 
 #[test]
+fn cutting_a_quota_squeezes_trade_while_cutting_a_tariff_eases_it() {
+    let squeeze = run(
+        "Brussels to cut steel import quotas",
+        "The European Commission will halve import quotas for steel and cut the tariff-free quotas of every partner.",
+    );
+    let relief = run(
+        "Tokyo to expand beef quotas",
+        "Japan will expand tariff-rate quotas for Australian beef and raise import quotas for wheat.",
+    );
+    assert!(squeeze.sentiment.score < 0.0, "{:?}", squeeze.sentiment);
+    assert!(relief.sentiment.score > 0.0, "{:?}", relief.sentiment);
+    // Lifting a quota removes a restriction, like lifting a tariff.
+    let lifted = run(
+        "Quotas scrapped",
+        "Canada will scrap import quotas on Mexican tomatoes.",
+    );
+    assert!(lifted.sentiment.score > 0.0, "{:?}", lifted.sentiment);
+}
+
+#[test]
+fn suspending_talks_is_bad_news_but_suspending_tariffs_is_relief() {
+    let talks = run(
+        "Ottawa and Washington trade talks",
+        "The United States will suspend talks with Canada and end the trade negotiations.",
+    );
+    let tariffs = run(
+        "Ottawa and Washington tariffs",
+        "The United States will suspend tariffs on Canada and end the duties on lumber.",
+    );
+    assert!(talks.sentiment.score < 0.0, "{:?}", talks.sentiment);
+    assert!(tariffs.sentiment.score > 0.0, "{:?}", tariffs.sentiment);
+    // A deal named before the verb is what acts, not what is acted on.
+    let deal = run(
+        "Pact signed",
+        "The agreement between Chile and Korea will remove tariffs on wine.",
+    );
+    assert!(deal.sentiment.score > 0.0, "{:?}", deal.sentiment);
+}
+
+#[test]
+fn extending_a_pause_on_tariffs_is_relief_and_extending_tariffs_is_not() {
+    let pause = run(
+        "Seoul and Tokyo",
+        "Korea and Japan agreed to extend the pause on tariffs for another year.",
+    );
+    let duties = run(
+        "Seoul and Tokyo",
+        "Korea extended the anti-dumping duties on Japanese steel imports for another five years.",
+    );
+    assert!(pause.sentiment.score > 0.0, "{:?}", pause.sentiment);
+    assert!(duties.sentiment.score < 0.0, "{:?}", duties.sentiment);
+}
+
+#[test]
+fn prices_jumping_is_bad_news_in_trade_stories() {
+    let prices = run(
+        "Tariff on onion imports",
+        "After the new tariff on onion imports from India, onion prices jumped in Dhaka.",
+    );
+    let shares = run(
+        "Tariff on onion imports",
+        "After the new tariff on onion imports from India, shares of local growers jumped in Dhaka.",
+    );
+    assert!(prices.sentiment.score < 0.0, "{:?}", prices.sentiment);
+    assert!(shares.sentiment.score > 0.0, "{:?}", shares.sentiment);
+}
+
+#[test]
+fn crude_oil_and_critical_minerals_carry_no_tone() {
+    let r = run(
+        "India's crude imports",
+        "India imported more crude oil from Russia and more critical minerals from Australia under its trade rules.",
+    );
+    assert_eq!(r.sentiment.score, 0.0, "{:?}", r.sentiment);
+}
+
+#[test]
 fn long_articles_do_not_saturate_the_score() {
     let one = "The two governments agreed to cut tariffs, a welcome relief for exporters. ";
     let short = run("Deal reached", one);
