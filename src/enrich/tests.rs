@@ -831,6 +831,32 @@ fn fishing_and_admissions_quotas_postal_tariffs_and_software_exports_are_not_tra
 }
 
 #[test]
+fn a_prison_tariff_an_export_order_and_a_medieval_embargo_are_not_trade_policy() {
+    for (title, body) in [
+        (
+            "Judge sets 20-year tariff for Leeds murderer",
+            "A man who stabbed a neighbour was given a life sentence with a tariff of 20 years before he can apply to the parole board. The judge said the murder was planned, and the family said the tariff was too short.",
+        ),
+        (
+            "Trader fined over tip on shipyard export order",
+            "A fund manager was fined for insider trading after buying shares in a shipyard days before it won an export order for four ferries from Chile. The market abuse case is the regulator's largest this year.",
+        ),
+        (
+            "Lisbon museum tells story of the spice trade",
+            "A new exhibition at the maritime museum shows how Portuguese merchants ran the spice trade and how a rival port once broke an embargo with armed ships. Curators spent five years on the restoration of the medieval warehouse.",
+        ),
+    ] {
+        let r = run(title, body);
+        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
+        assert!(
+            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
+            "{title}: {:?}",
+            ids(&r)
+        );
+    }
+}
+
+#[test]
 fn household_energy_and_phone_tariffs_are_not_trade_policy() {
     let r = run(
         "Energy bills to rise in spring",
