@@ -96,10 +96,13 @@ pub(crate) fn extract(
             goods: Vec::new(),
         };
         read_direction(doc, m, &parties, ents, cue, verb_only, &mut r);
-        // Such a rate needs a tariff word in its sentence, or else a story
-        // already about tariff rates and a party the phrasing names.
+        // Such a rate needs a tariff word in its sentence, or else a party
+        // the phrasing names and a story already about tariff rates or a
+        // tariff word in the sentence before ("... a backdrop of tariffs.
+        // Goods pay 25% when they come from Mexico").
         let named = r.imposer.is_some() || r.targets.is_some();
-        let stands = (named && !rates.is_empty()) || cue_in_sentence(doc, m, i);
+        let stands = (named && (!rates.is_empty() || cue_in_sentence_before(doc, m, i)))
+            || cue_in_sentence(doc, m, i);
         if verb_only && !stands {
             continue;
         }
@@ -375,6 +378,15 @@ fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
 fn cue_in_sentence(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
     let (s0, s1) = doc.sentences[doc.tokens[i].sentence];
     doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
+}
+
+/// The sentence before the one of token `i` has a tariff word.
+fn cue_in_sentence_before(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
+    let s = doc.tokens[i].sentence;
+    s > 0 && {
+        let (s0, s1) = doc.sentences[s - 1];
+        doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
+    }
 }
 
 /// The verb of imposing or paying right before the rate at `i..=end_tok` ("pay
@@ -900,12 +912,25 @@ fn fronted_for<'p, 'a>(
     (doc.tok(comma) == ",").then_some(p)
 }
 
-/// "The government cut the tariff", "the government will impose": the
-/// subject of verb token `v` is an unnamed government, the article's own.
+/// "The government cut the tariff", "the committee imposed duties": the
+/// subject of verb token `v` is an unnamed government body, the article's
+/// own.
 fn the_government(doc: &Doc<'_>, v: usize) -> bool {
-    (v.saturating_sub(3)..v)
-        .any(|k| doc.lower_tok(k) == "government" && k > 0 && doc.lower_tok(k - 1) == "the")
+    (v.saturating_sub(3)..v).any(|k| {
+        GOVERNMENT_BODIES.contains(&doc.lower_tok(k)) && k > 0 && doc.lower_tok(k - 1) == "the"
+    })
 }
+
+/// Words for a government or one of its bodies, after "the".
+const GOVERNMENT_BODIES: [&str; 7] = [
+    "government",
+    "committee",
+    "commission",
+    "ministry",
+    "cabinet",
+    "authorities",
+    "administration",
+];
 
 /// The country or bloc the article names most often (first on a tie).
 fn main_party<'a>(parties: &[Party<'a>]) -> Option<&'a str> {
@@ -1039,10 +1064,31 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
                     })
                     .map(|p| p.id)
             };
+            // Failing that, in a two-sided dispute, the other side: the
+            // party that imposes rates on this target and is a target of its
+            // rates ("U.S. soybeans still face a 13% duty" in a story of
+            // Washington's and Beijing's tariffs on each other).
+            let counterpart = || {
+                let target = target?;
+                let on = |imposer: &str, party: &str| {
+                    rates.iter().any(|r| {
+                        r.imposer == Some(imposer)
+                            && r.targets.as_ref().is_some_and(|t| t.contains(&party))
+                    })
+                };
+                mode(
+                    rates
+                        .iter()
+                        .filter_map(|r| r.imposer)
+                        .filter(|&i| i != target && on(i, target) && on(target, i))
+                        .collect(),
+                )
+            };
             rates[k].imposer = prev
                 .and_then(|j| rates[j].imposer)
                 .filter(|i| not_target(i))
                 .or_else(|| usual_imposer.filter(|i| not_target(i)))
+                .or_else(counterpart)
                 .or_else(nearest_before);
         }
         if rates[k].targets.is_none() && !rates[k].global {

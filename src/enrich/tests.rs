@@ -1412,6 +1412,49 @@ fn a_rate_whose_target_the_text_never_names_falls_on_everyone() {
 }
 
 #[test]
+fn an_unnamed_committee_or_ministry_imposes_for_the_articles_own_country() {
+    // Only the last sentence names another imposer; the committee is
+    // Peru's, the country the story is about.
+    let r = run(
+        "Peru sets anti-dumping duties on Chinese steel bars",
+        "Peru's trade defence committee ruled on steel bars from China on Friday. The committee imposed anti-dumping duties of 18% on the bars, and Peruvian mills welcomed the ruling. Peru buys most of its steel from China. The United States charges a 50% tariff on steel from all countries.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:PE", Some("country:CN"), 18.0)),
+        "{t:?}"
+    );
+    assert!(t.contains(&measure("country:US", None, 50.0)), "{t:?}");
+}
+
+#[test]
+fn in_a_two_sided_dispute_goods_that_face_a_duty_face_the_other_side() {
+    let r = run(
+        "Canada and India extend tariff truce",
+        "Ottawa cut its surtax on Indian steel to 10% and its levy on Indian aluminium to 15%. New Delhi kept its 20% tariff on Canadian goods. Canadian lentils still face a 30% duty, however, traders said.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:IN", Some("country:CA"), 30.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_rate_after_a_sentence_about_tariffs_is_a_tariff_rate() {
+    let r = run(
+        "Andean trade rules",
+        "Colombian exporters worry about the American tariffs that sit outside the trade pact. Flowers pay 12% when they come from Colombia, brokers in Miami said.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.iter()
+            .any(|(_, target, rate)| target.as_deref() == Some("country:CO") && *rate == 12.0),
+        "{t:?}"
+    );
+}
+
+#[test]
 fn a_party_that_seeks_relief_from_a_tariff_on_its_goods_is_its_target() {
     // Seoul is the subject of "cut", but the tariff falls on Korean cars:
     // the other government imposes it.
