@@ -542,15 +542,18 @@ fn people_by_title<'a>(
         }
         let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
             && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
-        // "Secretary of State Jane Roe".
+        // "Secretary of State Jane Roe"; not a complement's second word
+        // before a given name ("Minister of Foreign Affairs Ann Linde").
         let of_head = !is_head
             && h >= 2
             && doc.tok(h - 1) == "of"
             && doc.has(h - 2, flag::PERSON_TITLE)
-            && doc.has(h, flag::CAP);
+            && doc.has(h, flag::CAP)
+            && !(i + 2 < n && doc.has(i + 1, flag::GIVEN_NAME) && doc.has(i + 2, flag::CAP));
         // "Lord Provost Jane Roe": a title word does not open the name.
         let title_word = doc.has(i, flag::PERSON_TITLE);
-        if !(is_head || of_head) || title_word {
+        let complement_head = !is_head && !of_head && !title_word && title_complement(doc, i);
+        if !(is_head || of_head || complement_head) || title_word {
             i = doc.next_cap(i + 1);
             continue;
         }
@@ -563,7 +566,13 @@ fn people_by_title<'a>(
             i = end;
             continue;
         }
-        let head_tok = if of_head { h - 2 } else { h };
+        let head_tok = if complement_head {
+            title_complement_head(doc, i)
+        } else if of_head {
+            h - 2
+        } else {
+            h
+        };
         let rs = role_start(doc, m, tok_hit, gaz, out, head_tok);
         // Keep an abbreviation's period ("Gov.", "Reps.").
         let re = if h + 1 < i && doc.tok(h + 1) == "." {
@@ -594,6 +603,57 @@ fn people_by_title<'a>(
             }
         }
         i = next;
+    }
+}
+
+/// "Ambassador to Japan George Glass", "Minister for Foreign Trade and
+/// Development Ville Tavio": a capitalised title, "to", "for" or "of", a
+/// capitalised complement, then the name at token `i`. The name is a given
+/// name and what follows it, or else the run's last two words (not right
+/// after "and", which joins two parts of the complement).
+fn title_complement(doc: &Doc<'_>, i: usize) -> bool {
+    let head = title_complement_head(doc, i);
+    if head == usize::MAX || head + 2 >= i {
+        return false;
+    }
+    if doc.has(i, flag::GIVEN_NAME) {
+        return true;
+    }
+    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
+    doc.tok(i - 1) != "and"
+        && i + 2 <= doc.tokens.len()
+        && cap_word(i + 1)
+        && doc.tokens[i + 1].sentence == doc.tokens[i].sentence
+        && doc
+            .tokens
+            .get(i + 2)
+            .is_none_or(|t| t.sentence != doc.tokens[i].sentence || !cap_word(i + 2))
+}
+
+/// The title token of `title_complement`, or `usize::MAX` when there is
+/// none: back from token `i` over at most six capitalised words (and
+/// "and"), then "to", "for" or "of" right after a capitalised title.
+fn title_complement_head(doc: &Doc<'_>, i: usize) -> usize {
+    let sentence = doc.tokens[i].sentence;
+    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
+    let mut j = i;
+    while j > 0 && i - j < 6 && doc.tokens[j - 1].sentence == sentence {
+        let k = j - 1;
+        if cap_word(k) && !doc.has(k, flag::PERSON_TITLE) || doc.tok(k) == "and" {
+            j = k;
+            continue;
+        }
+        break;
+    }
+    // j is the first complement word; before it the preposition and title.
+    if j < 2 || j == i || !matches!(doc.tok(j - 1), "to" | "for" | "of") {
+        return usize::MAX;
+    }
+    let title = j - 2;
+    if doc.tokens[title].sentence == sentence && doc.has(title, flag::PERSON_TITLE) {
+        title
+    } else {
+        usize::MAX
     }
 }
 

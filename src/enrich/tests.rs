@@ -281,6 +281,45 @@ fn a_title_before_a_capitalised_name_marks_a_person_with_role_and_country() {
 }
 
 #[test]
+fn a_title_with_a_complement_before_the_name_marks_a_person() {
+    let r = run(
+        "",
+        "Canadian Ambassador to Mexico Laura Benoit and Minister for Trade and Industry Sipho Dlamini met the Secretary of Economy Raquel Buenrostro on tariffs.",
+    );
+    assert_eq!(
+        entity(&r, "person:laura-benoit").role.as_deref(),
+        Some("Canadian Ambassador to Mexico")
+    );
+    assert_eq!(
+        entity(&r, "person:sipho-dlamini").role.as_deref(),
+        Some("Minister for Trade and Industry")
+    );
+    assert!(has(&r, "person:raquel-buenrostro"), "{:?}", ids(&r));
+    // The complement's second word does not open the name.
+    let r = run(
+        "",
+        "Minister of Foreign Affairs Anna Berg said the tariffs would hurt.",
+    );
+    assert!(has(&r, "person:anna-berg"), "{:?}", ids(&r));
+    assert!(!has(&r, "person:affairs-anna-berg"), "{:?}", ids(&r));
+    // A three-part name after a one-word complement stays whole.
+    let r = run(
+        "",
+        "Comptroller-General of Customs Emeka Chidi Obi said duties would be refunded.",
+    );
+    assert!(has(&r, "person:emeka-chidi-obi"), "{:?}", ids(&r));
+}
+
+#[test]
+fn jan_before_a_surname_is_a_given_name_not_january() {
+    let r = run(
+        "",
+        "Quantum firm chief executive Jan Kowalczyk said export controls would slow sales. The rules took effect on Jan. 15.",
+    );
+    assert!(has(&r, "person:jan-kowalczyk"), "{:?}", ids(&r));
+}
+
+#[test]
 fn coordinated_names_after_a_plural_title_are_two_people() {
     let r = run(
         "",
@@ -326,6 +365,16 @@ fn an_appositive_role_marks_a_person() {
     );
     let p = entity(&r, "person:ingrid-solberg");
     assert_eq!(p.country.as_deref(), Some("country:NO"));
+    // A possessive country before the role noun, and an official's "czar".
+    let r = run(
+        "",
+        "The hearing was attended by Tomas Lind, Sweden's consul-general in Oslo, and Dana Reyes, the White House trade czar.",
+    );
+    assert_eq!(
+        entity(&r, "person:tomas-lind").country.as_deref(),
+        Some("country:SE")
+    );
+    assert!(has(&r, "person:dana-reyes"), "{:?}", ids(&r));
 }
 
 #[test]
