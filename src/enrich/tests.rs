@@ -320,6 +320,22 @@ fn jan_before_a_surname_is_a_given_name_not_january() {
 }
 
 #[test]
+fn export_control_regimes_are_organisations_not_countries() {
+    let r = run(
+        "Finland adds quantum items to export controls",
+        "The items were agreed by most members of the Wassenaar Arrangement. The Australia Group and the Nuclear Suppliers Group keep separate lists.",
+    );
+    for id in [
+        "org:wassenaar-arrangement",
+        "org:australia-group",
+        "org:nsg",
+    ] {
+        assert!(has(&r, id), "{id}: {:?}", ids(&r));
+    }
+    assert!(!has(&r, "country:AU"), "{:?}", ids(&r));
+}
+
+#[test]
 fn coordinated_names_after_a_plural_title_are_two_people() {
     let r = run(
         "",
