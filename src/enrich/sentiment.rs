@@ -186,18 +186,14 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
     let tok = |h: &SentHit| doc.token_at(h.start);
     // A barrier inside a "-free" compound ("tariff-free quotas", "duty-free
     // access") names an exemption, not a barrier.
-    let objects: Vec<(usize, Object)> = hits
-        .iter()
-        .filter_map(|h| {
-            let object = match h.term {
-                SentTerm::Barrier if !doc.text[h.end..].starts_with("-free") => Object::Barrier,
-                SentTerm::Allowance => Object::Allowance,
-                SentTerm::Process => Object::Process,
-                _ => return None,
-            };
-            Some((tok(h), object))
-        })
-        .collect();
+    // A sentence has a handful of hits: the look-ups below scan them
+    // rather than collect lists per sentence.
+    let object = |h: &SentHit| match h.term {
+        SentTerm::Barrier if !doc.text[h.end..].starts_with("-free") => Some(Object::Barrier),
+        SentTerm::Allowance => Some(Object::Allowance),
+        SentTerm::Process => Some(Object::Process),
+        _ => None,
+    };
     // A verb acts on the nearest object within reach; on a tie, the one
     // after it ("cut tariffs", "tariffs were cut"). Talks or a deal are
     // acted on only as the object of an active verb: before the verb they
@@ -208,15 +204,14 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             let before = doc.tok(t - 1);
             PASSIVE.iter().any(|w| before.eq_ignore_ascii_case(w))
         };
-        objects
-            .iter()
-            .filter(|&&(b, o)| {
+        hits.iter()
+            .filter_map(|h| Some((tok(h), object(h)?)))
+            .filter(|&(b, o)| {
                 b != t
                     && b.abs_diff(t) <= BARRIER_REACH
                     && (o != Object::Process || (b > t && !passive))
             })
-            .min_by_key(|&&(b, _)| (b.abs_diff(t), b < t))
-            .copied()
+            .min_by_key(|&(b, _)| (b.abs_diff(t), b < t))
     };
     // An easing word between a verb and its barrier is what the verb acts
     // on: extending "the pause on tariffs" is relief.
@@ -226,12 +221,14 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 && (a.min(b) + 1..a.max(b)).contains(&tok(h))
         })
     };
-    let prices: Vec<usize> = hits
-        .iter()
-        .filter(|h| h.term == SentTerm::Price)
-        .map(tok)
-        .collect();
-    let after_price = |t: usize| prices.iter().any(|&p| p < t && t - p <= PRICE_REACH);
+    let after_price = |t: usize| {
+        hits.iter().any(|h| {
+            h.term == SentTerm::Price && {
+                let p = tok(h);
+                p < t && t - p <= PRICE_REACH
+            }
+        })
+    };
     let (mut pos, mut neg) = (0.0f32, 0.0f32);
     let (mut ph, mut nh) = (0, 0);
     let mut negated_until: Option<usize> = None;
