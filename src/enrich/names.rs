@@ -612,6 +612,12 @@ fn people_by_title<'a>(
 /// name and what follows it, or else the run's last two words (not right
 /// after "and", which joins two parts of the complement).
 fn title_complement(doc: &Doc<'_>, i: usize) -> bool {
+    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
+    // Most capitalised words follow a lower-case word or a mark: no
+    // complement ends right before them.
+    if i < 3 || !cap_word(i - 1) {
+        return false;
+    }
     let head = title_complement_head(doc, i);
     if head == usize::MAX || head + 2 >= i {
         return false;
@@ -619,7 +625,6 @@ fn title_complement(doc: &Doc<'_>, i: usize) -> bool {
     if doc.has(i, flag::GIVEN_NAME) {
         return true;
     }
-    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
     doc.tok(i - 1) != "and"
         && i + 2 <= doc.tokens.len()
         && cap_word(i + 1)
