@@ -63,6 +63,9 @@ pub(crate) fn extract(
 ) -> Vec<TariffMeasure> {
     let parties = parties(doc, ents);
     let mut rates = Vec::new();
+    // The sentence of the last rate that a verb governs, if it was the
+    // last rate kept.
+    let mut last_verb_rate: Option<usize> = None;
     for i in rate_candidates(doc) {
         let Some((value, end_tok)) = rate_at(doc, i) else {
             continue;
@@ -83,6 +86,15 @@ pub(crate) fn extract(
             }
             (Some(cue), _) => (cue, false),
             (None, Some(v)) => (v, true),
+            // "pay 25% when they come from Mexico and 35% when they come
+            // from Canada": a rate joined by "and" to the verb's rate
+            // shares its verb, and reads its party from after the "and".
+            _ if i > 0
+                && doc.tok(i - 1) == "and"
+                && last_verb_rate == Some(doc.tokens[i].sentence) =>
+            {
+                (i - 1, true)
+            }
             _ => continue,
         };
         let mut r = Rate {
@@ -107,6 +119,7 @@ pub(crate) fn extract(
             continue;
         }
         r.goods = goods(doc, terms, cue.min(i), end_tok);
+        last_verb_rate = verb_only.then_some(r.sentence);
         rates.push(r);
     }
     respectively(doc, &mut rates);

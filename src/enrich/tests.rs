@@ -1520,6 +1520,23 @@ fn a_rate_after_a_sentence_about_tariffs_is_a_tariff_rate() {
 }
 
 #[test]
+fn a_second_rate_joined_by_and_shares_the_paying_verb() {
+    let r = run(
+        "Andean tariffs",
+        "Washington keeps its tariffs on Andean goods. Flowers pay 12% when they come from Colombia and 18% when they come from Ecuador, brokers said.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:US", Some("country:CO"), 12.0)),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&measure("country:US", Some("country:EC"), 18.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
 fn a_party_that_seeks_relief_from_a_tariff_on_its_goods_is_its_target() {
     // Seoul is the subject of "cut", but the tariff falls on Korean cars:
     // the other government imposes it.
