@@ -552,8 +552,12 @@ fn people_by_title<'a>(
             && !(i + 2 < n && doc.has(i + 1, flag::GIVEN_NAME) && doc.has(i + 2, flag::CAP));
         // "Lord Provost Jane Roe": a title word does not open the name.
         let title_word = doc.has(i, flag::PERSON_TITLE);
-        let complement_head = !is_head && !of_head && !title_word && title_complement(doc, i);
-        if !(is_head || of_head || complement_head) || title_word {
+        let complement_title = if is_head || of_head || title_word {
+            None
+        } else {
+            title_complement(doc, i)
+        };
+        if !(is_head || of_head || complement_title.is_some()) || title_word {
             i = doc.next_cap(i + 1);
             continue;
         }
@@ -566,12 +570,10 @@ fn people_by_title<'a>(
             i = end;
             continue;
         }
-        let head_tok = if complement_head {
-            title_complement_head(doc, i)
-        } else if of_head {
-            h - 2
-        } else {
-            h
+        let head_tok = match complement_title {
+            Some(title) => title,
+            None if of_head => h - 2,
+            None => h,
         };
         let rs = role_start(doc, m, tok_hit, gaz, out, head_tok);
         // Keep an abbreviation's period ("Gov.", "Reps.").
@@ -608,58 +610,50 @@ fn people_by_title<'a>(
 
 /// "Ambassador to Japan George Glass", "Minister for Foreign Trade and
 /// Development Ville Tavio": a capitalised title, "to", "for" or "of", a
-/// capitalised complement, then the name at token `i`. The name is a given
-/// name and what follows it, or else the run's last two words (not right
-/// after "and", which joins two parts of the complement).
-fn title_complement(doc: &Doc<'_>, i: usize) -> bool {
-    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
+/// capitalised complement, then the name at token `i`; the title's token.
+/// The name is a given name and what follows it, or else the run's last
+/// two words (not right after "and", which joins two parts of the
+/// complement).
+fn title_complement(doc: &Doc<'_>, i: usize) -> Option<usize> {
     // Most capitalised words follow a lower-case word or a mark: no
     // complement ends right before them.
-    if i < 3 || !cap_word(i - 1) {
-        return false;
+    if i < 3 || !cap_word(doc, i - 1) {
+        return None;
     }
-    let head = title_complement_head(doc, i);
-    if head == usize::MAX || head + 2 >= i {
-        return false;
-    }
-    if doc.has(i, flag::GIVEN_NAME) {
-        return true;
-    }
-    doc.tok(i - 1) != "and"
-        && i + 2 <= doc.tokens.len()
-        && cap_word(i + 1)
-        && doc.tokens[i + 1].sentence == doc.tokens[i].sentence
-        && doc
-            .tokens
-            .get(i + 2)
-            .is_none_or(|t| t.sentence != doc.tokens[i].sentence || !cap_word(i + 2))
-}
-
-/// The title token of `title_complement`, or `usize::MAX` when there is
-/// none: back from token `i` over at most six capitalised words (and
-/// "and"), then "to", "for" or "of" right after a capitalised title.
-fn title_complement_head(doc: &Doc<'_>, i: usize) -> usize {
     let sentence = doc.tokens[i].sentence;
-    let cap_word = |k: usize| doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD;
+    // Back over at most six capitalised words (and "and") to the first
+    // complement word `j`; before it the preposition and the title.
     let mut j = i;
     while j > 0 && i - j < 6 && doc.tokens[j - 1].sentence == sentence {
         let k = j - 1;
-        if cap_word(k) && !doc.has(k, flag::PERSON_TITLE) || doc.tok(k) == "and" {
-            j = k;
-            continue;
+        if !(cap_word(doc, k) && !doc.has(k, flag::PERSON_TITLE) || doc.tok(k) == "and") {
+            break;
         }
-        break;
+        j = k;
     }
-    // j is the first complement word; before it the preposition and title.
     if j < 2 || j == i || !matches!(doc.tok(j - 1), "to" | "for" | "of") {
-        return usize::MAX;
+        return None;
     }
     let title = j - 2;
-    if doc.tokens[title].sentence == sentence && doc.has(title, flag::PERSON_TITLE) {
-        title
-    } else {
-        usize::MAX
+    if doc.tokens[title].sentence != sentence || !doc.has(title, flag::PERSON_TITLE) {
+        return None;
     }
+    let last_two = || {
+        doc.tok(i - 1) != "and"
+            && i + 1 < doc.tokens.len()
+            && cap_word(doc, i + 1)
+            && doc.tokens[i + 1].sentence == sentence
+            && doc
+                .tokens
+                .get(i + 2)
+                .is_none_or(|t| t.sentence != sentence || !cap_word(doc, i + 2))
+    };
+    (doc.has(i, flag::GIVEN_NAME) || last_two()).then_some(title)
+}
+
+/// Token `k` is a capitalised word.
+fn cap_word(doc: &Doc<'_>, k: usize) -> bool {
+    doc.flags(k) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
 }
 
 fn people_by_appositive<'a>(

@@ -184,10 +184,10 @@ enum Object {
 /// Positive and negative evidence of one sentence, and the hit counts.
 fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, usize, usize) {
     let tok = |h: &SentHit| doc.token_at(h.start);
-    // A barrier inside a "-free" compound ("tariff-free quotas", "duty-free
-    // access") names an exemption, not a barrier.
     // A sentence has a handful of hits: the look-ups below scan them
-    // rather than collect lists per sentence.
+    // rather than collect lists per sentence. A barrier inside a "-free"
+    // compound ("tariff-free quotas", "duty-free access") names an
+    // exemption, not a barrier.
     let object = |h: &SentHit| match h.term {
         SentTerm::Barrier if !doc.text[h.end..].starts_with("-free") => Some(Object::Barrier),
         SentTerm::Allowance => Some(Object::Allowance),
@@ -200,10 +200,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
     // are its subject ("the deal would lift exports"), and after a passive
     // one they are not its object ("would be lifted once the deal ...").
     let object_of = |t: usize| {
-        let passive = t > 0 && {
-            let before = doc.tok(t - 1);
-            PASSIVE.iter().any(|w| before.eq_ignore_ascii_case(w))
-        };
+        let passive = t > 0 && PASSIVE.contains(&doc.lower_tok(t - 1));
         hits.iter()
             .filter_map(|h| Some((tok(h), object(h)?)))
             .filter(|&(b, o)| {

@@ -113,8 +113,9 @@ pub(crate) fn extract(
         // tariff word in the sentence before ("... a backdrop of tariffs.
         // Goods pay 25% when they come from Mexico").
         let named = r.imposer.is_some() || r.targets.is_some();
-        let stands = (named && (!rates.is_empty() || cue_in_sentence_before(doc, m, i)))
-            || cue_in_sentence(doc, m, i);
+        let s = r.sentence;
+        let stands = (named && (!rates.is_empty() || s > 0 && cue_in_sentence(doc, m, s - 1)))
+            || cue_in_sentence(doc, m, s);
         if verb_only && !stands {
             continue;
         }
@@ -386,20 +387,11 @@ fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
     !trade_word && !named_object
 }
 
-/// The sentence of token `i` has a tariff word ("Kiwifruit growers, who now
-/// pay 30%, will see that duty eliminated").
-fn cue_in_sentence(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
-    let (s0, s1) = doc.sentences[doc.tokens[i].sentence];
+/// Sentence `s` has a tariff word ("Kiwifruit growers, who now pay 30%,
+/// will see that duty eliminated").
+fn cue_in_sentence(doc: &Doc<'_>, m: &Model, s: usize) -> bool {
+    let (s0, s1) = doc.sentences[s];
     doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
-}
-
-/// The sentence before the one of token `i` has a tariff word.
-fn cue_in_sentence_before(doc: &Doc<'_>, m: &Model, i: usize) -> bool {
-    let s = doc.tokens[i].sentence;
-    s > 0 && {
-        let (s0, s1) = doc.sentences[s - 1];
-        doc.tokens_in(s0, s1).any(|k| is_cue(doc, m, k))
-    }
 }
 
 /// The verb of imposing or paying right before the rate at `i..=end_tok` ("pay
