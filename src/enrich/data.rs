@@ -463,18 +463,28 @@ fn load_locations(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
         check_slug(f, line, slug)?;
         let country = col(&cols, 3);
         check_optional_code(f, line, country)?;
-        let capital = match col(&cols, 4) {
-            "yes" => true,
-            "no" | "" => false,
-            other => return Err(f.error(line, format!("capital must be yes or no, not {other:?}"))),
-        };
         let country = (!country.is_empty()).then(|| format!("country:{country}"));
+        // "yes": the seat of its country's government; a bloc code: the
+        // seat of that bloc's institutions ("Brussels" for the EU).
+        let capital_of = match col(&cols, 4) {
+            "yes" => country.clone(),
+            "no" | "" => None,
+            bloc if !bloc.is_empty() && bloc.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Some(format!("bloc:{bloc}"))
+            }
+            other => {
+                return Err(f.error(
+                    line,
+                    format!("capital must be yes, no or a bloc code, not {other:?}"),
+                ))
+            }
+        };
         let def = EntityDef {
             id: format!("location:{slug}"),
             kind: EntityKind::Location,
             name: col(&cols, 1).to_owned(),
             role: None,
-            capital_of: if capital { country.clone() } else { None },
+            capital_of,
             country,
         };
         add_named(t, def, &cols, "locations.tsv", line);

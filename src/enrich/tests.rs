@@ -1178,6 +1178,40 @@ fn tariff_direction_comes_from_the_phrasing() {
 }
 
 #[test]
+fn a_capital_stands_for_its_government_and_brussels_for_the_eu() {
+    let r = run(
+        "Allies hit back over steel tariffs",
+        "Brussels imposed a 25% tariff on bourbon from the United States on Monday, in retaliation for U.S. steel tariffs. Earlier, Ottawa had put a 10% tariff on U.S. steel.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("bloc:EU", Some("country:US"), 25.0),
+            measure("country:CA", Some("country:US"), 10.0)
+        ]
+    );
+    // The place itself is still tagged as the city.
+    assert!(has(&r, "location:brussels"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_location_whose_capital_column_is_neither_yes_no_nor_a_bloc_stops_startup() {
+    let dir = data_dir("bad-capital");
+    let path = dir.join("locations.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let bad = text.replace(
+        "brussels\tBrussels\t\tBE\tEU",
+        "brussels\tBrussels\t\tBE\tmaybe",
+    );
+    assert_ne!(bad, text, "the Brussels row is where this test expects it");
+    std::fs::write(&path, bad).unwrap();
+    let err = Enricher::from_dir(&dir).unwrap_err();
+    assert!(err.file.ends_with("locations.tsv"), "{err}");
+    assert!(err.to_string().contains("capital must be"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn compound_tariff_words_and_objects_after_on_are_read() {
     let r = run(
         "Canada hits back with counter-tariffs",
