@@ -922,6 +922,39 @@ fn a_prison_tariff_an_export_order_and_a_medieval_embargo_are_not_trade_policy()
 }
 
 #[test]
+fn a_courts_sanctions_a_science_embargo_and_a_pilgrimage_quota_are_not_trade_policy() {
+    for (title, body) in [
+        (
+            "Judge sanctions attorneys over invented precedents",
+            "A judge sanctioned three attorneys who cited rulings that a chatbot had made up, saying they broke their duty of candour. Monetary sanctions of $9,000 were imposed. The underlying whistleblower retaliation lawsuit goes on.",
+        ),
+        (
+            "Embargo broken on climate paper",
+            "A magazine published details of a peer-reviewed climate paper before the embargo, and the journal lifted the embargo at once. Embargo breaks are rising, editors said, and embargoed copies will now go to fewer outlets.",
+        ),
+        (
+            "Egypt wins bigger pilgrim quota for hajj",
+            "Saudi authorities raised Egypt's hajj quota to 78,000 pilgrims, and pilgrimage quotas for Morocco and Algeria also rose. Quotas for the umrah season were not changed.",
+        ),
+    ] {
+        let r = run(title, body);
+        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
+        assert!(
+            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
+            "{title}: {:?}",
+            ids(&r)
+        );
+    }
+    // The trade senses still count.
+    let r = run(
+        "EU adopts new sanctions on Russian oil",
+        "The European Union adopted sanctions on Russian oil exports and an embargo on Russian coal, and cut Russia's steel quota.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+    assert!(has(&r, "instrument:sanction"), "{:?}", ids(&r));
+}
+
+#[test]
 fn household_energy_and_phone_tariffs_are_not_trade_policy() {
     let r = run(
         "Energy bills to rise in spring",
