@@ -218,6 +218,16 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 && (a.min(b) + 1..a.max(b)).contains(&tok(h))
         })
     };
+    // A word between an easing verb and the barrier it eases describes
+    // what is removed: lifting "retaliatory" tariffs is relief.
+    let eased_modifier = |t: usize| {
+        hits.iter().any(|h| {
+            matches!(h.term, SentTerm::Ease(_) | SentTerm::Lower(_)) && {
+                let v = tok(h);
+                v < t && matches!(object_of(v), Some((b, Object::Barrier)) if t < b)
+            }
+        })
+    };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
             h.term == SentTerm::Price && {
@@ -285,6 +295,11 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             SentTerm::Word {
                 value, econ: true, ..
             } if relevant && value > 0.0 && after_price(t) => -value,
+            SentTerm::Word {
+                value,
+                domain: true,
+                ..
+            } if value < 0.0 && eased_modifier(t) => continue,
             SentTerm::Word {
                 value,
                 domain: true,

@@ -1930,6 +1930,20 @@ fn suspending_talks_is_bad_news_but_suspending_tariffs_is_relief() {
 }
 
 #[test]
+fn lifting_retaliatory_tariffs_is_relief_and_imposing_them_is_not() {
+    let lifted = run(
+        "Mexico and Brazil",
+        "Mexico will scrap its retaliatory tariffs on Brazilian beef next month.",
+    );
+    let imposed = run(
+        "Mexico and Brazil",
+        "Mexico will impose retaliatory tariffs on Brazilian beef next month.",
+    );
+    assert!(lifted.sentiment.score > 0.0, "{:?}", lifted.sentiment);
+    assert!(imposed.sentiment.score < 0.0, "{:?}", imposed.sentiment);
+}
+
+#[test]
 fn extending_a_pause_on_tariffs_is_relief_and_extending_tariffs_is_not() {
     let pause = run(
         "Seoul and Tokyo",
