@@ -1627,6 +1627,15 @@ fn a_party_that_seeks_relief_from_a_tariff_on_its_goods_is_its_target() {
 }
 
 #[test]
+fn the_body_that_recommends_a_duty_speaks_for_the_imposer() {
+    let r = run(
+        "Tile duty recommended",
+        "Indonesia's trade remedies committee has recommended a 15% safeguard duty on ceramic tiles from all countries. Exporters of tiles have also been hurt by U.S. tariffs this year.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("country:ID", None, 15.0)]);
+}
+
+#[test]
 fn a_rate_that_a_verb_of_paying_or_imposing_governs_is_a_tariff_rate() {
     // No tariff word governs "19%", "20%" or "25%": the verbs do, in a story
     // already about tariff rates. A comparative after the rate is no rate.
