@@ -1449,15 +1449,42 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         }
         let sentence = doc.sentence_of(g.start);
         let (s0, s1) = doc.sentences[sentence];
-        // Nearest country before in the sentence, then after it, then
-        // earlier in the text: the first one that has such a body wins.
-        let candidates = parties
+        // Nearest country before in the sentence, then after it: the first
+        // one that has such a body wins.
+        let in_sentence = parties
             .iter()
             .rev()
             .filter(|p| p.1 <= g.start && p.0 >= s0)
             .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
-            .chain(parties.iter().rev().filter(|p| p.1 <= s0));
-        let pick = candidates.map(|p| p.2).find_map(body_of);
+            .map(|p| p.2)
+            .find_map(body_of);
+        // Then the body itself named earlier ("The Bank of Korea warned
+        // ... the central bank may revise"), then the nearest country
+        // earlier in the text that has such a body.
+        let named_before = || {
+            out.mentions
+                .iter()
+                .filter(|f| f.end <= g.start)
+                .filter_map(|f| {
+                    let id = &out.drafts[f.ent].id;
+                    g.contextual
+                        .iter()
+                        .map(|&s| m.tables.surfaces[s].entity)
+                        .find(|&e| ents[e].id == *id)
+                        .map(|e| (f.end, e))
+                })
+                .max_by_key(|&(end, _)| end)
+                .map(|(_, e)| e)
+        };
+        let earlier = || {
+            parties
+                .iter()
+                .rev()
+                .filter(|p| p.1 <= s0)
+                .map(|p| p.2)
+                .find_map(body_of)
+        };
+        let pick = in_sentence.or_else(named_before).or_else(earlier);
         if let Some(e) = pick {
             let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
             out.mention(g.start, g.end, ent);

@@ -816,6 +816,17 @@ fn a_generic_ministry_name_is_resolved_to_the_nearest_country() {
 }
 
 #[test]
+fn a_generic_name_after_the_body_was_named_refers_back_to_it() {
+    let r = run(
+        "",
+        "The Reserve Bank of India held rates. Exports to Japan slowed. Economists said the central bank could cut in June.",
+    );
+    assert!(has(&r, "org:rbi"), "{:?}", ids(&r));
+    assert_eq!(entity(&r, "org:rbi").count, 2);
+    assert!(!has(&r, "org:bank-of-japan"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_generic_body_tied_to_its_country_is_never_another_countrys() {
     // Named in full with "of": that country's, even when the gazetteer
     // does not list it.
