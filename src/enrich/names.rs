@@ -914,9 +914,28 @@ fn orgs_by_head<'a>(
             continue;
         }
         let tail_end = run.end;
+        // Words before an "of" or "for" ahead of the first organisation
+        // word name someone at the body ("Amara Okafor of Kestrel
+        // Securities"), not the body ("Bank of Korea" has its word first).
+        let mut s = run.start;
+        let first_head = (s..h).find(|&t| doc.has(t, flag::ORG_HEAD)).unwrap_or(h);
+        if let Some(c) = (s..first_head)
+            .rev()
+            .find(|&t| matches!(doc.tok(t), "of" | "for"))
+        {
+            s = c + 1 + usize::from(doc.tok(c + 1) == "the");
+        }
+        // A leading month or weekday ("In September the GST Council") or
+        // "<place>-based" ("the Hanoi-based Institute for ...") is not part
+        // of the name.
+        while s < h && (doc.has(s, flag::DATE_WORD) || doc.tok(s).ends_with("-based")) {
+            s += 1;
+            if matches!(doc.tok(s), "of" | "for" | "and" | "&" | "on" | "the") {
+                s += 1;
+            }
+        }
         // Leading places belong to the name ("London Metal Exchange"); a
         // leading person or organisation match does not.
-        let mut s = run.start;
         while s < h
             && tok_hit[s].is_some_and(|g| {
                 matches!(

@@ -657,6 +657,37 @@ fn a_generic_body_name_abroad_is_that_countrys_body() {
 }
 
 #[test]
+fn a_leading_month_or_place_based_is_not_part_of_an_organisations_name() {
+    let r = run(
+        "",
+        "In March the Copper Trade Council met, said Ana Ruiz of the Lima-based Institute for Andean Mining Studies.",
+    );
+    assert!(has(&r, "org:copper-trade-council"), "{:?}", ids(&r));
+    assert!(
+        has(&r, "org:institute-for-andean-mining-studies"),
+        "{:?}",
+        ids(&r)
+    );
+    // A person at the body is not part of its name.
+    assert!(
+        !ids(&r).iter().any(|i| i.starts_with("org:march")
+            || i.starts_with("org:lima")
+            || i.starts_with("org:ana-ruiz")),
+        "{:?}",
+        ids(&r)
+    );
+    let r = run(
+        "",
+        "\"Demand is soft,\" said Helena Marsh of Silverline Partners.",
+    );
+    assert!(has(&r, "org:silverline-partners"), "{:?}", ids(&r));
+    assert_eq!(
+        entity(&r, "org:silverline-partners").mentions[0].text,
+        "Silverline Partners"
+    );
+}
+
+#[test]
 fn a_capitalised_name_ending_in_an_organisation_word_is_an_organisation() {
     let r = run(
         "",
