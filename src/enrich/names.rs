@@ -570,6 +570,19 @@ fn people_by_title<'a>(
             i = end;
             continue;
         }
+        // In a headline, capitals that the body never repeats are headline
+        // style: the name is none when the body repeats none of its words
+        // ("Federal Judge Sanctions Lawyers"), and else ends at the last
+        // word the body repeats, with two words at least ("Trade Minister
+        // Ana Lopes Heads to Geneva", "Minister Wang Wentao Visits").
+        let mut end = end;
+        if doc.in_title(doc.tokens[i].start) {
+            let Some(last) = (i..end).rev().find(|&t| in_body(doc, doc.tok(t))) else {
+                i = doc.next_cap(i + 1);
+                continue;
+            };
+            end = (last + 1).max(i + 2);
+        }
         let head_tok = match complement_title {
             Some(title) => title,
             None if of_head => h - 2,
@@ -606,6 +619,13 @@ fn people_by_title<'a>(
         }
         i = next;
     }
+}
+
+/// True when a token after the headline reads `word`.
+fn in_body(doc: &Doc<'_>, word: &str) -> bool {
+    (0..doc.tokens.len())
+        .filter(|&t| !doc.in_title(doc.tokens[t].start))
+        .any(|t| doc.tok(t) == word)
 }
 
 /// "Ambassador to Japan George Glass", "Minister for Foreign Trade and

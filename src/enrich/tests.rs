@@ -281,6 +281,29 @@ fn a_title_before_a_capitalised_name_marks_a_person_with_role_and_country() {
 }
 
 #[test]
+fn headline_capitals_after_a_title_are_a_name_only_when_the_body_repeats_it() {
+    let r = run(
+        "Federal Judge Fines Lawyers Over Fake Citations",
+        "A judge fined two lawyers on Monday for citing cases that do not exist.",
+    );
+    assert!(
+        !ids(&r).iter().any(|i| i.starts_with("person:")),
+        "{:?}",
+        ids(&r)
+    );
+    let r = run(
+        "Trade Minister Ana Lopes Heads to Geneva",
+        "Lopes said the talks on fisheries subsidies would resume on Tuesday.",
+    );
+    assert!(has(&r, "person:ana-lopes"), "{:?}", ids(&r));
+    let r = run(
+        "Commerce Minister Ren Hongbin Visits Canberra",
+        "Ren told reporters that barley trade had fully recovered.",
+    );
+    assert!(has(&r, "person:ren-hongbin"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_title_with_a_complement_before_the_name_marks_a_person() {
     let r = run(
         "",
