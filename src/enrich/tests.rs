@@ -414,6 +414,18 @@ fn an_appositive_role_marks_a_person() {
         Some("country:SE")
     );
     assert!(has(&r, "person:dana-reyes"), "{:?}", ids(&r));
+    // Scientists, founders and members are people too.
+    let r = run(
+        "",
+        "Lena Voss, a marine biologist, and Omar Haddad, the co-founder of a fishing cooperative, met Rita Paulo, a member of the port board.",
+    );
+    for id in [
+        "person:lena-voss",
+        "person:omar-haddad",
+        "person:rita-paulo",
+    ] {
+        assert!(has(&r, id), "{id}: {:?}", ids(&r));
+    }
 }
 
 #[test]
