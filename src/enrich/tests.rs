@@ -937,7 +937,7 @@ fn an_office_named_only_inside_a_title_is_not_an_organisation_mention() {
 
 #[test]
 fn fishing_and_admissions_quotas_postal_tariffs_and_software_exports_are_not_trade_policy() {
-    for (title, body) in [
+    assert_no_trade_policy(&[
         (
             "Oregon trims salmon quota as runs dwindle",
             "Oregon will cut the commercial salmon quota by 12% this year, the state fish agency said. Anglers face a shorter season and catch-and-release rules on the river, and watermen say the quota no longer pays. Biologists blame warm water for poor spawning.",
@@ -954,15 +954,7 @@ fn fishing_and_admissions_quotas_postal_tariffs_and_software_exports_are_not_tra
             "Bookkeeping app bug blocks exports",
             "A software update left users unable to export ledgers to spreadsheets or import bank statements, and some lost backups. Imports from two banks also failed before the bug fix.",
         ),
-    ] {
-        let r = run(title, body);
-        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
-        assert!(
-            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
-            "{title}: {:?}",
-            ids(&r)
-        );
-    }
+    ]);
     // A quota between governments is still trade policy.
     let r = run(
         "EU and Norway agree salmon import quota",
@@ -974,7 +966,7 @@ fn fishing_and_admissions_quotas_postal_tariffs_and_software_exports_are_not_tra
 
 #[test]
 fn a_prison_tariff_an_export_order_and_a_medieval_embargo_are_not_trade_policy() {
-    for (title, body) in [
+    assert_no_trade_policy(&[
         (
             "Judge sets 20-year tariff for Leeds murderer",
             "A man who stabbed a neighbour was given a life sentence with a tariff of 20 years before he can apply to the parole board. The judge said the murder was planned, and the family said the tariff was too short.",
@@ -987,20 +979,12 @@ fn a_prison_tariff_an_export_order_and_a_medieval_embargo_are_not_trade_policy()
             "Lisbon museum tells story of the spice trade",
             "A new exhibition at the maritime museum shows how Portuguese merchants ran the spice trade and how a rival port once broke an embargo with armed ships. Curators spent five years on the restoration of the medieval warehouse.",
         ),
-    ] {
-        let r = run(title, body);
-        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
-        assert!(
-            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
-            "{title}: {:?}",
-            ids(&r)
-        );
-    }
+    ]);
 }
 
 #[test]
 fn a_courts_sanctions_a_science_embargo_and_a_pilgrimage_quota_are_not_trade_policy() {
-    for (title, body) in [
+    assert_no_trade_policy(&[
         (
             "Judge sanctions attorneys over invented precedents",
             "A judge sanctioned three attorneys who cited rulings that a chatbot had made up, saying they broke their duty of candour. Monetary sanctions of $9,000 were imposed. The underlying whistleblower retaliation lawsuit goes on.",
@@ -1013,15 +997,7 @@ fn a_courts_sanctions_a_science_embargo_and_a_pilgrimage_quota_are_not_trade_pol
             "Egypt wins bigger pilgrim quota for hajj",
             "Saudi authorities raised Egypt's hajj quota to 78,000 pilgrims, and pilgrimage quotas for Morocco and Algeria also rose. Quotas for the umrah season were not changed.",
         ),
-    ] {
-        let r = run(title, body);
-        assert!(!r.trade_policy.relevant, "{title}: {:?}", r.trade_policy.score);
-        assert!(
-            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
-            "{title}: {:?}",
-            ids(&r)
-        );
-    }
+    ]);
     // The trade senses still count.
     let r = run(
         "EU adopts new sanctions on Russian oil",
@@ -1029,6 +1005,24 @@ fn a_courts_sanctions_a_science_embargo_and_a_pilgrimage_quota_are_not_trade_pol
     );
     assert!(r.trade_policy.relevant, "{:?}", r.trade_policy.score);
     assert!(has(&r, "instrument:sanction"), "{:?}", ids(&r));
+}
+
+/// Each `(title, body)` is judged not about trade policy and reports no
+/// trade instrument.
+fn assert_no_trade_policy(cases: &[(&str, &str)]) {
+    for &(title, body) in cases {
+        let r = run(title, body);
+        assert!(
+            !r.trade_policy.relevant,
+            "{title}: {:?}",
+            r.trade_policy.score
+        );
+        assert!(
+            !ids(&r).iter().any(|i| i.starts_with("instrument:")),
+            "{title}: {:?}",
+            ids(&r)
+        );
+    }
 }
 
 #[test]
