@@ -623,9 +623,7 @@ fn people_by_title<'a>(
 
 /// True when a token after the headline reads `word`.
 fn in_body(doc: &Doc<'_>, word: &str) -> bool {
-    (0..doc.tokens.len())
-        .filter(|&t| !doc.in_title(doc.tokens[t].start))
-        .any(|t| doc.tok(t) == word)
+    (doc.token_at(doc.title_end)..doc.tokens.len()).any(|t| doc.tok(t) == word)
 }
 
 /// "Ambassador to Japan George Glass", "Minister for Foreign Trade and
@@ -855,6 +853,10 @@ fn org_draft(name: &str) -> Draft<'_> {
 
 /// "Ridgeway Partners", "National Weather Service", "Court of Arbitration
 /// for Sport", "Ames & Norton".
+/// Lower-case words that join the capitalised words of an organisation's
+/// name ("Court of Arbitration for Sport", "Ames & Norton").
+const NAME_CONNECTORS: [&str; 6] = ["of", "for", "and", "&", "on", "the"];
+
 fn orgs_by_head<'a>(
     doc: &Doc<'a>,
     m: &Model,
@@ -880,10 +882,7 @@ fn orgs_by_head<'a>(
         while j < n && doc.tokens[j].sentence == sentence {
             if cap_word(j) {
                 j += 1;
-            } else if matches!(doc.tok(j), "of" | "for" | "and" | "&" | "on" | "the")
-                && j + 1 < n
-                && cap_word(j + 1)
-            {
+            } else if NAME_CONNECTORS.contains(&doc.tok(j)) && j + 1 < n && cap_word(j + 1) {
                 j += 2;
             } else if doc.tok(j) == "of" && j + 2 < n && doc.tok(j + 1) == "the" && cap_word(j + 2)
             {
@@ -950,7 +949,7 @@ fn orgs_by_head<'a>(
         // of the name.
         while s < h && (doc.has(s, flag::DATE_WORD) || doc.tok(s).ends_with("-based")) {
             s += 1;
-            if matches!(doc.tok(s), "of" | "for" | "and" | "&" | "on" | "the") {
+            if NAME_CONNECTORS.contains(&doc.tok(s)) {
                 s += 1;
             }
         }
@@ -1453,12 +1452,10 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         {
             continue;
         }
-        let body_of = |country: &str| {
-            g.contextual
-                .iter()
-                .map(|&s| m.tables.surfaces[s].entity)
-                .find(|&e| ents[e].country.as_deref() == Some(country))
-        };
+        // The bodies this name can stand for, one per country.
+        let family = || g.contextual.iter().map(|&s| m.tables.surfaces[s].entity);
+        let body_of =
+            |country: &str| family().find(|&e| ents[e].country.as_deref() == Some(country));
         // "the Central Bank of Sri Lanka", "Jordan's central bank": a
         // country attached to the name is the only candidate. Named in full
         // with "of", a body the gazetteer lacks is still an organisation,
@@ -1506,11 +1503,7 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
                 .filter(|f| f.end <= g.start)
                 .filter_map(|f| {
                     let id = &out.drafts[f.ent].id;
-                    g.contextual
-                        .iter()
-                        .map(|&s| m.tables.surfaces[s].entity)
-                        .find(|&e| ents[e].id == *id)
-                        .map(|e| (f.end, e))
+                    family().find(|&e| ents[e].id == *id).map(|e| (f.end, e))
                 })
                 .max_by_key(|&(end, _)| end)
                 .map(|(_, e)| e)
