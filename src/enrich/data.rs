@@ -327,9 +327,12 @@ pub(crate) fn load(src: &Sources) -> Result<Tables, DataError> {
     };
     load_countries(&mut t, src.get("countries.tsv"))?;
     load_blocs(&mut t, src.get("blocs.tsv"))?;
-    load_locations(&mut t, src.get("locations.tsv"))?;
-    load_people(&mut t, src.get("people.tsv"))?;
-    load_orgs(&mut t, src.get("organizations.tsv"))?;
+    // Every place, person and organisation row names its country or bloc
+    // by code; the code must be one the two files above define.
+    let parties = Parties(t.entities.iter().map(|e| e.id.clone()).collect());
+    load_locations(&mut t, src.get("locations.tsv"), &parties)?;
+    load_people(&mut t, src.get("people.tsv"), &parties)?;
+    load_orgs(&mut t, src.get("organizations.tsv"), &parties)?;
     check_surfaces(&t, src)?;
     t.terms = load_terms(src)?;
     (t.sentiment, t.general) = load_sentiment(src)?;
@@ -382,12 +385,42 @@ fn add_named(
     e
 }
 
-/// A country code column that may be empty.
-fn check_optional_code(f: File<'_>, line: usize, code: &str) -> Result<(), DataError> {
-    if code.is_empty() {
-        Ok(())
-    } else {
-        check_code(f, line, code, "country code")
+/// The ids of the countries and blocs `countries.tsv` and `blocs.tsv`
+/// define.
+struct Parties(std::collections::HashSet<String>);
+
+impl Parties {
+    /// The id of the country or bloc whose code is in a column that may be
+    /// empty ("US" → `country:US`, "EU" → `bloc:EU`). A code neither file
+    /// defines stops the load.
+    fn id(&self, f: File<'_>, line: usize, code: &str) -> Result<Option<String>, DataError> {
+        if code.is_empty() {
+            return Ok(None);
+        }
+        check_code(f, line, code, "country code")?;
+        ["country", "bloc"]
+            .iter()
+            .map(|prefix| format!("{prefix}:{code}"))
+            .find(|id| self.0.contains(id))
+            .map(Some)
+            .ok_or_else(|| {
+                f.error(
+                    line,
+                    format!(
+                        "{code:?} is neither a country of countries.tsv nor a bloc of blocs.tsv"
+                    ),
+                )
+            })
+    }
+
+    /// The id of the bloc whose code is `code`, which must be one.
+    fn bloc(&self, f: File<'_>, line: usize, code: &str) -> Result<String, DataError> {
+        let id = format!("bloc:{code}");
+        if self.0.contains(&id) {
+            Ok(id)
+        } else {
+            Err(f.error(line, format!("{code:?} is not a bloc of blocs.tsv")))
+        }
     }
 }
 
@@ -457,20 +490,18 @@ fn load_coded(
     Ok(())
 }
 
-fn load_locations(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
+fn load_locations(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), DataError> {
     for (line, cols) in f.rows(2, 5)? {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
-        let country = col(&cols, 3);
-        check_optional_code(f, line, country)?;
-        let country = (!country.is_empty()).then(|| format!("country:{country}"));
+        let country = parties.id(f, line, col(&cols, 3))?;
         // "yes": the seat of its country's government; a bloc code: the
         // seat of that bloc's institutions ("Brussels" for the EU).
         let capital_of = match col(&cols, 4) {
             "yes" => country.clone(),
             "no" | "" => None,
             bloc if !bloc.is_empty() && bloc.bytes().all(|b| b.is_ascii_uppercase()) => {
-                Some(format!("bloc:{bloc}"))
+                Some(parties.bloc(f, line, bloc)?)
             }
             other => {
                 return Err(f.error(
@@ -492,28 +523,18 @@ fn load_locations(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
     Ok(())
 }
 
-/// A country or bloc reference in a people/organisation row ("US", "EU").
-fn party_id(code: &str) -> Option<String> {
-    match code {
-        "" => None,
-        "EU" => Some("bloc:EU".to_owned()),
-        c => Some(format!("country:{c}")),
-    }
-}
-
-fn load_people(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
+fn load_people(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), DataError> {
     for (line, cols) in f.rows(2, 5)? {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
-        let country = col(&cols, 4);
-        check_optional_code(f, line, country)?;
+        let country = parties.id(f, line, col(&cols, 4))?;
         let role = col(&cols, 3);
         let def = EntityDef {
             id: format!("person:{slug}"),
             kind: EntityKind::Person,
             name: col(&cols, 1).to_owned(),
             role: (!role.is_empty()).then(|| role.to_owned()),
-            country: party_id(country),
+            country,
             capital_of: None,
         };
         add_named(t, def, &cols, "people.tsv", line);
@@ -521,14 +542,13 @@ fn load_people(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
     Ok(())
 }
 
-fn load_orgs(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
+fn load_orgs(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), DataError> {
     for (line, cols) in f.rows(2, 5)? {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
-        let country = col(&cols, 3);
-        check_optional_code(f, line, country)?;
+        let country = parties.id(f, line, col(&cols, 3))?;
         let contextual = multi(cols.get(4));
-        if !contextual.is_empty() && country.is_empty() {
+        if !contextual.is_empty() && country.is_none() {
             return Err(f.error(line, "a contextual form needs a country to tie it to"));
         }
         let def = EntityDef {
@@ -536,7 +556,7 @@ fn load_orgs(t: &mut Tables, f: File<'_>) -> Result<(), DataError> {
             kind: EntityKind::Organization,
             name: col(&cols, 1).to_owned(),
             role: None,
-            country: party_id(country),
+            country,
             capital_of: None,
         };
         let e = add_named(t, def, &cols, "organizations.tsv", line);

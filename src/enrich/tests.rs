@@ -95,18 +95,15 @@ fn a_directory_with_the_same_files_loads_like_the_embedded_data() {
 
 #[test]
 fn a_surface_form_used_by_two_entities_stops_startup_with_file_and_line() {
-    let dir = data_dir("dup");
-    let path = dir.join("people.tsv");
-    let mut text = std::fs::read_to_string(&path).unwrap();
     // An analyst adds a person whose alias is already a country's name.
-    text.push_str("jane-canada\tJane Canada\tCanada\tTrade Envoy\tCA\n");
-    let line = text.lines().count();
-    std::fs::write(&path, text).unwrap();
-    let err = Enricher::from_dir(&dir).unwrap_err();
+    let (err, line) = load_error_with_row(
+        "dup",
+        "people.tsv",
+        "jane-canada\tJane Canada\tCanada\tTrade Envoy\tCA\n",
+    );
     assert!(err.file.ends_with("people.tsv"), "{err}");
     assert_eq!(err.line, line);
     assert!(err.to_string().contains("\"Canada\""), "{err}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -1313,6 +1310,70 @@ fn a_location_whose_capital_column_is_neither_yes_no_nor_a_bloc_stops_startup() 
     assert!(err.file.ends_with("locations.tsv"), "{err}");
     assert!(err.to_string().contains("capital must be"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Adds `row` at the end of `file` in a copy of the data, and returns the
+/// error the copy stops startup with and the row's line number.
+fn load_error_with_row(name: &str, file: &str, row: &str) -> (DataError, usize) {
+    let dir = data_dir(name);
+    let path = dir.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(row);
+    let line = text.lines().count();
+    std::fs::write(&path, text).unwrap();
+    let err = Enricher::from_dir(&dir).unwrap_err();
+    std::fs::remove_dir_all(dir).unwrap();
+    (err, line)
+}
+
+#[test]
+fn a_country_or_bloc_code_the_gazetteers_do_not_define_stops_startup() {
+    // A typo for the UK, a code that is no country, and a bloc that
+    // blocs.tsv lacks: each names its file and line.
+    for (file, row, code) in [
+        (
+            "people.tsv",
+            "jo-bloggs\tJo Bloggs\t\tTrade Envoy\tUKK\n",
+            "UKK",
+        ),
+        (
+            "organizations.tsv",
+            "trade-board\tTrade Board\t\tXQ\t\n",
+            "XQ",
+        ),
+        (
+            "locations.tsv",
+            "porto-novo-x\tPorto Novo X\t\tBJ\tECOWASX\n",
+            "ECOWASX",
+        ),
+    ] {
+        let (err, line) = load_error_with_row("bad-party", file, row);
+        assert!(err.file.ends_with(file), "{err}");
+        assert_eq!(err.line, line, "{err}");
+        assert!(err.to_string().contains(&format!("{code:?}")), "{err}");
+    }
+}
+
+#[test]
+fn a_person_or_organisation_of_a_bloc_belongs_to_the_bloc() {
+    let row = "trade-board\tMercosur Trade Board\t\tMERCOSUR\t\n";
+    let dir = data_dir("bloc-party");
+    let path = dir.join("organizations.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(row);
+    std::fs::write(&path, text).unwrap();
+    let e = Enricher::from_dir(&dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    let r = e.enrich(&article(
+        "",
+        "The Mercosur Trade Board met in Montevideo to review the common external tariff.",
+    ));
+    let board = r
+        .entities
+        .iter()
+        .find(|x| x.id == "org:trade-board")
+        .expect("the board is tagged");
+    assert_eq!(board.country.as_deref(), Some("bloc:MERCOSUR"));
 }
 
 #[test]
