@@ -1004,6 +1004,32 @@ fn a_courts_sanctions_a_science_embargo_and_a_pilgrimage_quota_are_not_trade_pol
     assert!(has(&r, "instrument:sanction"), "{:?}", ids(&r));
 }
 
+#[test]
+fn software_export_features_and_a_sanctioned_project_are_not_trade_policy() {
+    assert_no_trade_policy(&[
+        (
+            "Notes app 3.2 lets teams export to Word and lock down sharing",
+            "The note-taking app's new version adds bulk export of notebooks to Word or Markdown files and export controls that let workspace owners decide who may download pages. Imports from Evernote are faster, and users in Germany and France get localised menus. The export feature was the most requested in the beta, the company said.",
+        ),
+        (
+            "State sanctions new metro lines for Pune",
+            "The state cabinet sanctioned two metro rail lines for Pune worth 9,800 crore rupees, the transport minister said. The projects were sanctioned after detailed project reports were approved, and tenders will be floated this year. Once a project is sanctioned, land acquisition can begin.",
+        ),
+    ]);
+    // The trade senses still count.
+    let r = run(
+        "Japan tightens export controls on chip tools",
+        "Japan will require export licences for 23 types of chipmaking equipment, widening export controls aimed at China, the trade ministry said.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+    assert!(has(&r, "instrument:export-control"), "{:?}", ids(&r));
+    let r = run(
+        "U.S. sanctions Iranian oil network",
+        "The Treasury sanctioned a network of tankers that shipped Iranian oil to China, and the State Department sanctioned two port operators.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+}
+
 /// Each `(title, body)` is judged not about trade policy and reports no
 /// trade instrument.
 fn assert_no_trade_policy(cases: &[(&str, &str)]) {
