@@ -863,6 +863,29 @@ fn unknown_acronyms_are_organisations_but_datelines_and_common_abbreviations_are
 }
 
 #[test]
+fn file_formats_trades_and_policy_mechanisms_in_capitals_are_no_bodies() {
+    let r = run(
+        "",
+        "Clerks can save the register as XML or CSV, or as one ZIP archive, the IFAB said. \
+         Apprentices train as HVAC fitters, CCTV installers and SQL developers, \
+         and importers must buy CBAM certificates under the ETS.",
+    );
+    assert!(has(&r, "org:ifab"), "{:?}", ids(&r));
+    for id in [
+        "org:xml",
+        "org:csv",
+        "org:zip",
+        "org:hvac",
+        "org:cctv",
+        "org:sql",
+        "org:cbam",
+        "org:ets",
+    ] {
+        assert!(!has(&r, id), "{id} in {:?}", ids(&r));
+    }
+}
+
+#[test]
 fn an_introduced_single_word_name_is_an_organisation() {
     let r = run(
         "",
