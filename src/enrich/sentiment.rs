@@ -25,6 +25,12 @@ const NEGATION: f32 = -0.74;
 const NEGATION_REACH: usize = 3;
 /// Words between a verb and the barrier, allowance or talks it acts on.
 const BARRIER_REACH: usize = 4;
+/// Words between an easing verb and a barrier after "from" ("exempted
+/// coffee, beef, bananas and tea from tariffs"): the list of what is
+/// exempted may be long.
+const FROM_REACH: usize = 12;
+/// Spans of time: ending "nine years of talks" ends them by concluding.
+const DURATIONS: [&str; 5] = ["weeks", "months", "years", "decades", "rounds"];
 /// Forms of "to be" that make the next verb passive.
 const PASSIVE: [&str; 7] = ["be", "is", "are", "was", "were", "been", "being"];
 /// Words between a price and a market word that moves it ("prices jumped").
@@ -210,6 +216,21 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             })
             .min_by_key(|&(b, _)| (b.abs_diff(t), b < t))
     };
+    // "exempt X from tariffs", "spare X from duties": the barrier after
+    // "from" is what an easing verb acts on, however long the list before.
+    let from_barrier = |t: usize| {
+        hits.iter().any(|h| {
+            let b = tok(h);
+            object(h) == Some(Object::Barrier)
+                && b > t
+                && b - t <= FROM_REACH
+                && (b.saturating_sub(3).max(t + 1)..b).any(|k| doc.lower_tok(k) == "from")
+        })
+    };
+    // Ending "nine years of talks" or "decades of negotiations" concludes
+    // them.
+    let spans_duration =
+        |t: usize, b: usize| (t + 1..b).any(|k| DURATIONS.contains(&doc.lower_tok(k)));
     // An easing word between a verb and its barrier is what the verb acts
     // on: extending "the pause on tariffs" is relief.
     let relief_between = |a: usize, b: usize| {
@@ -271,7 +292,9 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             }
             SentTerm::Ease(x) => match object_of(t) {
                 Some((_, Object::Barrier | Object::Allowance)) => x,
+                Some((b, Object::Process)) if spans_duration(t, b) => x,
                 Some((_, Object::Process)) => -x,
+                None if from_barrier(t) => x,
                 None => continue,
             },
             SentTerm::Escalate(x) => match object_of(t) {

@@ -872,14 +872,7 @@ fn file_formats_trades_and_policy_mechanisms_in_capitals_are_no_bodies() {
     );
     assert!(has(&r, "org:ifab"), "{:?}", ids(&r));
     for id in [
-        "org:xml",
-        "org:csv",
-        "org:zip",
-        "org:hvac",
-        "org:cctv",
-        "org:sql",
-        "org:cbam",
-        "org:ets",
+        "org:xml", "org:csv", "org:zip", "org:hvac", "org:cctv", "org:sql", "org:cbam", "org:ets",
     ] {
         assert!(!has(&r, id), "{id} in {:?}", ids(&r));
     }
@@ -2159,6 +2152,65 @@ fn prices_jumping_is_bad_news_in_trade_stories() {
     );
     assert!(prices.sentiment.score < 0.0, "{:?}", prices.sentiment);
     assert!(shares.sentiment.score > 0.0, "{:?}", shares.sentiment);
+}
+
+#[test]
+fn exemptions_concluded_talks_and_abolished_duties_read_as_relief_and_setbacks_as_strain() {
+    let label = |title: &str, body: &str| run(title, body).sentiment.label;
+    // An exemption reaches the barrier after "from", however long the list
+    // of goods before it.
+    assert_eq!(
+        label(
+            "",
+            "The government exempted coffee, cocoa, tea, bananas and spices from the tariffs on Friday. \
+             Importers had paid the tariffs since April."
+        ),
+        SentimentLabel::Positive
+    );
+    // Ending years of talks concludes them; ending talks is still bad news.
+    assert_eq!(
+        label(
+            "Chile and India end six years of talks with a trade deal",
+            "Chile and India ended six years of negotiations with a deal on Monday."
+        ),
+        SentimentLabel::Positive
+    );
+    assert_eq!(
+        label(
+            "Chile ends trade talks with India",
+            "Chile ended trade negotiations with India on Monday."
+        ),
+        SentimentLabel::Negative
+    );
+    assert_eq!(
+        label(
+            "Kenya to eliminate duties on EU machinery",
+            "Kenya will eliminate duties on European machinery and abolish its levy on spare parts under the accord."
+        ),
+        SentimentLabel::Positive
+    );
+    assert_eq!(
+        label(
+            "Peru and Korea conclude negotiations on upgraded pact",
+            "Peru and South Korea concluded negotiations on an upgraded free trade agreement, the trade ministry said."
+        ),
+        SentimentLabel::Positive
+    );
+    // A finding that "concluded that" is no deal.
+    assert_eq!(
+        label(
+            "",
+            "The commission concluded that dumping had caused injury and proposed duties of 20 percent on Chinese steel."
+        ),
+        SentimentLabel::Neutral
+    );
+    assert_eq!(
+        label(
+            "Brazil angered by U.S. steel quota",
+            "Brasilia said the new U.S. steel quota was a setback for relations, and officials were angered by the decision."
+        ),
+        SentimentLabel::Negative
+    );
 }
 
 #[test]
