@@ -1419,6 +1419,30 @@ fn a_person_or_organisation_of_a_bloc_belongs_to_the_bloc() {
 }
 
 #[test]
+fn a_rate_for_countries_without_a_deal_falls_on_all_and_capped_rates_on_the_named() {
+    let r = run(
+        "U.S. steel wire tariffs to rise in March",
+        "Under the order, steel wire faces a 10% U.S. duty. On March 1 the rate is set to rise to 40% \
+         for countries that have not reached agreements with Washington. Goods from Korea and \
+         Switzerland are capped at 15%. Canadian wire already faces anti-dumping duties of 20%, \
+         and Canada is the largest supplier.",
+    );
+    let t = tariffs(&r);
+    for m in [
+        measure("country:US", None, 40.0),
+        measure("country:US", Some("country:KR"), 15.0),
+        measure("country:US", Some("country:CH"), 15.0),
+        measure("country:US", Some("country:CA"), 20.0),
+    ] {
+        assert!(t.contains(&m), "{m:?} in {t:?}");
+    }
+    assert!(
+        !t.contains(&measure("country:US", Some("country:CA"), 40.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
 fn compound_tariff_words_and_objects_after_on_are_read() {
     let r = run(
         "Canada hits back with counter-tariffs",
