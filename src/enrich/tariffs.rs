@@ -97,6 +97,9 @@ pub(crate) fn extract(
             }
             _ => continue,
         };
+        if verb_only && market_report_before(doc, cue) {
+            continue;
+        }
         let mut r = Rate {
             value,
             sentence: doc.tokens[i].sentence,
@@ -347,6 +350,19 @@ fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
         _ => false,
     }
 }
+
+/// A market report leads up to verb `v` in its sentence ("Shares of Rémy
+/// Cointreau rose 3% and Pernod Ricard added 1.2%"): the verb's rate is one
+/// more price move, not a tariff.
+fn market_report_before(doc: &Doc<'_>, v: usize) -> bool {
+    let sentence = doc.tokens[v].sentence;
+    (v.saturating_sub(MARKET_REACH)..v).any(|k| {
+        doc.tokens[k].sentence == sentence && doc.has(k, flag::MARKET_VERB) && !level_verb(doc, k)
+    })
+}
+
+/// How many tokens before a verb governing a rate a market report may begin.
+const MARKET_REACH: usize = 8;
 
 /// Token `k` is a tariff word; a compound counts by its last part
 /// ("counter-tariffs", "anti-subsidy duties").

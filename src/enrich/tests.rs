@@ -1443,6 +1443,19 @@ fn a_rate_for_countries_without_a_deal_falls_on_all_and_capped_rates_on_the_name
 }
 
 #[test]
+fn a_share_move_joined_to_another_is_no_tariff_rate() {
+    let r = run(
+        "Japan sets 18% duty on Chinese graphite",
+        "Japan will impose an 18% anti-dumping duty on graphite electrodes from China, the ministry said. \
+         Shares of Tokai Carbon rose 4% and Resonac added 2.5% in Tokyo.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:JP", Some("country:CN"), 18.0)]
+    );
+}
+
+#[test]
 fn compound_tariff_words_and_objects_after_on_are_read() {
     let r = run(
         "Canada hits back with counter-tariffs",
