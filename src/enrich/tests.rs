@@ -1456,6 +1456,24 @@ fn a_share_move_joined_to_another_is_no_tariff_rate() {
 }
 
 #[test]
+fn greenland_and_the_faroes_are_countries_with_trade_regimes_of_their_own() {
+    let r = run(
+        "Greenland seeks its own fish deal with Britain",
+        "Greenland wants tariff-free access for its shrimp, Prime Minister Jens-Frederik Nielsen said, \
+         as Faroese exporters already enjoy under their own agreement with the UK.",
+    );
+    for id in ["country:GL", "country:FO", "country:GB"] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    assert_eq!(
+        entity(&r, "person:jens-frederik-nielsen")
+            .country
+            .as_deref(),
+        Some("country:GL")
+    );
+}
+
+#[test]
 fn compound_tariff_words_and_objects_after_on_are_read() {
     let r = run(
         "Canada hits back with counter-tariffs",
