@@ -980,6 +980,23 @@ fn orgs_by_head<'a>(
         if doc.has(s, flag::PERSON_TITLE) || is_dateline_source(doc, s, tail_end) {
             continue;
         }
+        // In a headline every word is capitalised: an organisation word the
+        // body never repeats is headline style ("... in Exchange for Higher
+        // Drug Spending"), and a name ends at the last word the body
+        // repeats ("Harbour Board of Ghana Raises Port Fees").
+        let mut tail_end = tail_end;
+        if doc.in_title(doc.tokens[h].start) {
+            if !in_body(doc, doc.tok(h)) {
+                continue;
+            }
+            tail_end = (h..tail_end)
+                .rev()
+                .find(|&t| !NAME_CONNECTORS.contains(&doc.tok(t)) && in_body(doc, doc.tok(t)))
+                .map_or(h + 1, |last| last + 1);
+            if tail_end == h + 1 && s == h {
+                continue;
+            }
+        }
         let (st, en) = (doc.tokens[s].start, doc.tokens[tail_end - 1].end);
         if m.lex.not_org.contains(&doc.text[st..en]) {
             continue;

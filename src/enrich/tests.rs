@@ -879,6 +879,25 @@ fn file_formats_trades_and_policy_mechanisms_in_capitals_are_no_bodies() {
 }
 
 #[test]
+fn an_organisation_word_only_a_title_case_headline_capitalises_names_no_body() {
+    let r = run(
+        "Ghana Wins Cocoa Deal in Exchange for Lower Export Levies",
+        "Ghana agreed to lower its cocoa export levies in return for a guaranteed buyer, the Cocoa Board said.",
+    );
+    assert!(
+        !ids(&r).iter().any(|id| id.starts_with("org:exchange")),
+        "{:?}",
+        ids(&r)
+    );
+    // A body the article names again keeps its headline mention.
+    let r = run(
+        "Harbour Board of Ghana Raises Port Fees",
+        "The Harbour Board of Ghana said fees rise in May.",
+    );
+    assert_eq!(entity(&r, "org:harbour-board-of-ghana").count, 2);
+}
+
+#[test]
 fn an_introduced_single_word_name_is_an_organisation() {
     let r = run(
         "",
