@@ -21,7 +21,8 @@
 //! * otherwise the same sentence's earlier measure, for a headline the body's
 //!   measure of the same rate, then the article's usual imposer and target
 //!   (from its rates, else from its tariff phrases without a rate: "Indian
-//!   duties on New Zealand wool").
+//!   duties on New Zealand wool"), and for an imposer named nowhere near the
+//!   rate, the country the article names most.
 
 use std::collections::HashMap;
 
@@ -1110,7 +1111,8 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
                 .filter(|i| not_target(i))
                 .or_else(|| usual_imposer.filter(|i| not_target(i)))
                 .or_else(counterpart)
-                .or_else(nearest_before);
+                .or_else(nearest_before)
+                .or_else(|| main_party(parties).filter(|i| not_target(i)));
         }
         if rates[k].targets.is_none() && !rates[k].global {
             let fallback = prev

@@ -1493,6 +1493,21 @@ fn greenland_and_the_faroes_are_countries_with_trade_regimes_of_their_own() {
 }
 
 #[test]
+fn a_rate_whose_sentence_names_no_party_belongs_to_the_country_the_story_is_about() {
+    let r = run(
+        "Kenya weighs higher sugar duty",
+        "Kenya will keep its ban on cheap sugar imports and may raise its import duty, trade officials said. \
+         The cabinet secretary said the duty on imported sugar, which was lowered to 10% from 25% last year, \
+         could rise again.",
+    );
+    assert!(
+        tariffs(&r).contains(&measure("country:KE", None, 10.0)),
+        "{:?}",
+        tariffs(&r)
+    );
+}
+
+#[test]
 fn compound_tariff_words_and_objects_after_on_are_read() {
     let r = run(
         "Canada hits back with counter-tariffs",
