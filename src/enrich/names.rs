@@ -980,10 +980,11 @@ fn orgs_by_head<'a>(
         if doc.has(s, flag::PERSON_TITLE) || is_dateline_source(doc, s, tail_end) {
             continue;
         }
-        // In a headline every word is capitalised: an organisation word the
-        // body never repeats is headline style ("... in Exchange for Higher
-        // Drug Spending"), and a name ends at the last word the body
-        // repeats ("Harbour Board of Ghana Raises Port Fees").
+        // A title-case headline capitalises every word: an organisation word
+        // the body never repeats is headline style ("... in Exchange for
+        // Higher Drug Spending"), and a name ends at the last word the body
+        // repeats ("Harbour Board of Ghana Raises Port Fees"). A body named
+        // in a headline is named again below it.
         let mut tail_end = tail_end;
         if doc.in_title(doc.tokens[h].start) {
             if !in_body(doc, doc.tok(h)) {
