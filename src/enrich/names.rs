@@ -577,7 +577,7 @@ fn people_by_title<'a>(
         // Ana Lopes Heads to Geneva", "Minister Wang Wentao Visits").
         let mut end = end;
         if doc.in_title(doc.tokens[i].start) {
-            let Some(last) = (i..end).rev().find(|&t| in_body(doc, doc.tok(t))) else {
+            let Some(last) = last_in_body(doc, i..end) else {
                 i = doc.next_cap(i + 1);
                 continue;
             };
@@ -624,6 +624,15 @@ fn people_by_title<'a>(
 /// True when a token after the headline reads `word`.
 fn in_body(doc: &Doc<'_>, word: &str) -> bool {
     (doc.token_at(doc.title_end)..doc.tokens.len()).any(|t| doc.tok(t) == word)
+}
+
+/// The last token of `tokens` (a name in the headline) whose word the body
+/// repeats, connectors aside: in a title-case headline every word is
+/// capitalised, so a name reaches no further than the body confirms.
+fn last_in_body(doc: &Doc<'_>, tokens: std::ops::Range<usize>) -> Option<usize> {
+    tokens
+        .rev()
+        .find(|&t| !NAME_CONNECTORS.contains(&doc.tok(t)) && in_body(doc, doc.tok(t)))
 }
 
 /// "Ambassador to Japan George Glass", "Minister for Foreign Trade and
@@ -851,12 +860,12 @@ fn org_draft(name: &str) -> Draft<'_> {
     }
 }
 
-/// "Ridgeway Partners", "National Weather Service", "Court of Arbitration
-/// for Sport", "Ames & Norton".
 /// Lower-case words that join the capitalised words of an organisation's
 /// name ("Court of Arbitration for Sport", "Ames & Norton").
 const NAME_CONNECTORS: [&str; 6] = ["of", "for", "and", "&", "on", "the"];
 
+/// "Ridgeway Partners", "National Weather Service", "Court of Arbitration
+/// for Sport", "Ames & Norton".
 fn orgs_by_head<'a>(
     doc: &Doc<'a>,
     m: &Model,
@@ -990,10 +999,7 @@ fn orgs_by_head<'a>(
             if !in_body(doc, doc.tok(h)) {
                 continue;
             }
-            tail_end = (h..tail_end)
-                .rev()
-                .find(|&t| !NAME_CONNECTORS.contains(&doc.tok(t)) && in_body(doc, doc.tok(t)))
-                .map_or(h + 1, |last| last + 1);
+            tail_end = last_in_body(doc, h..tail_end).map_or(h + 1, |last| last + 1);
             if tail_end == h + 1 && s == h {
                 continue;
             }

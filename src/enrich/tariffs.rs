@@ -98,7 +98,7 @@ pub(crate) fn extract(
             }
             _ => continue,
         };
-        if verb_only && market_report_before(doc, cue) {
+        if verb_only && market_verb_before(doc, cue, MARKET_REACH) {
             continue;
         }
         let mut r = Rate {
@@ -330,11 +330,7 @@ fn level_verb(doc: &Doc<'_>, k: usize) -> bool {
 /// A market move, a share or a stake rather than a tariff rate.
 fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
     let sentence = doc.tokens[i].sentence;
-    let before = (i.saturating_sub(3)..i).filter(|&k| doc.tokens[k].sentence == sentence);
-    if before
-        .into_iter()
-        .any(|k| doc.has(k, flag::MARKET_VERB) && !level_verb(doc, k))
-    {
+    if market_verb_before(doc, i, 3) {
         return true;
     }
     let after = |k: usize| {
@@ -352,17 +348,18 @@ fn blocked(doc: &Doc<'_>, i: usize, end_tok: usize) -> bool {
     }
 }
 
-/// A market report leads up to verb `v` in its sentence ("Shares of Rémy
-/// Cointreau rose 3% and Pernod Ricard added 1.2%"): the verb's rate is one
-/// more price move, not a tariff.
-fn market_report_before(doc: &Doc<'_>, v: usize) -> bool {
-    let sentence = doc.tokens[v].sentence;
-    (v.saturating_sub(MARKET_REACH)..v).any(|k| {
+/// A market move ("rose", "fell", not "fell to") within `reach` tokens
+/// before token `at` in its sentence.
+fn market_verb_before(doc: &Doc<'_>, at: usize, reach: usize) -> bool {
+    let sentence = doc.tokens[at].sentence;
+    (at.saturating_sub(reach)..at).any(|k| {
         doc.tokens[k].sentence == sentence && doc.has(k, flag::MARKET_VERB) && !level_verb(doc, k)
     })
 }
 
-/// How many tokens before a verb governing a rate a market report may begin.
+/// How many tokens before a verb governing a rate a market report may begin
+/// ("Shares of Rémy Cointreau rose 3% and Pernod Ricard added 1.2%": the
+/// verb's rate is one more price move, not a tariff).
 const MARKET_REACH: usize = 8;
 
 /// Token `k` is a tariff word; a compound counts by its last part
