@@ -231,9 +231,11 @@ pub(crate) enum SentTerm {
     Intensifier(f32),
     /// Multiplies the rest of the sentence (may, could, reportedly).
     Hedge(f32),
-    /// A trade barrier word: neutral alone, it gives nearby ease/escalate
-    /// verbs their polarity.
-    Barrier,
+    /// A trade barrier word: it gives nearby ease/escalate verbs their
+    /// polarity. Alone it carries its own tone, 0 for most ("tariffs"),
+    /// negative for a hostile one ("counter-tariffs"); a verb acting on it
+    /// replaces that tone ("remove counter-tariffs" is relief).
+    Barrier(f32),
     /// Positive when its nearest object is a barrier or an allowance ("lift
     /// tariffs", "scrap quotas"), negative when it is talks or a deal
     /// ("suspend talks").
@@ -741,7 +743,15 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
                 econ: false,
             }
         } else if spec == "barrier" {
-            SentTerm::Barrier
+            SentTerm::Barrier(0.0)
+        } else if let Some(x) = spec.strip_prefix("barrier:") {
+            let value: f32 = x
+                .parse()
+                .map_err(|_| f.error(line, "bad barrier polarity"))?;
+            if !(-4.0..=4.0).contains(&value) {
+                return Err(f.error(line, "polarity must be within -4..4"));
+            }
+            SentTerm::Barrier(value)
         } else if spec == "allowance" {
             SentTerm::Allowance
         } else if spec == "process" {
@@ -769,7 +779,7 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
         } else {
             return Err(f.error(
                 line,
-                format!("{spec:?} is not a number, econ:X, neutral, barrier, allowance, process, price, ease:X, escalate:X, lower:X, raise:X, negator, intensifier:X or hedge:X"),
+                format!("{spec:?} is not a number, econ:X, neutral, barrier, barrier:X, allowance, process, price, ease:X, escalate:X, lower:X, raise:X, negator, intensifier:X or hedge:X"),
             ));
         };
         for phrase in multi(cols.first()) {

@@ -195,7 +195,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
     // compound ("tariff-free quotas", "duty-free access") names an
     // exemption, not a barrier.
     let object = |h: &SentHit| match h.term {
-        SentTerm::Barrier if !doc.text[h.end..].starts_with("-free") => Some(Object::Barrier),
+        SentTerm::Barrier(_) if !doc.text[h.end..].starts_with("-free") => Some(Object::Barrier),
         SentTerm::Allowance => Some(Object::Allowance),
         SentTerm::Process => Some(Object::Process),
         _ => None,
@@ -249,6 +249,16 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             }
         })
     };
+    // A verb acts on the barrier at token `t`: the verb's sign replaces the
+    // barrier's own tone ("remove counter-tariffs" is relief).
+    let acted_on = |t: usize| {
+        hits.iter().any(|h| {
+            matches!(
+                h.term,
+                SentTerm::Ease(_) | SentTerm::Escalate(_) | SentTerm::Lower(_) | SentTerm::Raise(_)
+            ) && object_of(tok(h)).is_some_and(|(b, _)| b == t)
+        })
+    };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
             h.term == SentTerm::Price && {
@@ -277,9 +287,10 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 hedge = hedge.min(x);
                 continue;
             }
-            SentTerm::Barrier | SentTerm::Allowance | SentTerm::Process | SentTerm::Price => {
-                continue
-            }
+            SentTerm::Barrier(0.0) => continue,
+            SentTerm::Allowance | SentTerm::Process | SentTerm::Price => continue,
+            SentTerm::Barrier(_) if !relevant || acted_on(t) => continue,
+            SentTerm::Barrier(value) => value,
             // Outside trade news only market and economy words carry tone.
             SentTerm::Word { econ: false, .. }
             | SentTerm::Ease(_)

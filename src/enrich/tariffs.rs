@@ -613,17 +613,20 @@ fn pronoun_imposer<'a>(
 }
 
 /// "Imports from Laos will face", "shipments from Indonesia and India were
-/// hit with": the party names where the subject's goods come from.
+/// hit with", "imports of Chinese electric vehicles will be subject to":
+/// the party names where the subject's goods come from.
 fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
-    after_preposition(doc, p) == Some("from")
-        && (p.tok.saturating_sub(3)..p.tok).any(|k| {
-            doc.tok(k) == "from"
-                && k > 0
-                && matches!(
-                    doc.lower_tok(k - 1),
-                    "imports" | "goods" | "products" | "exports" | "shipments" | "steel" | "cars"
-                )
-        })
+    let Some(prep @ ("from" | "of")) = after_preposition(doc, p) else {
+        return false;
+    };
+    (p.tok.saturating_sub(3)..p.tok).any(|k| {
+        doc.tok(k) == prep
+            && k > 0
+            && matches!(
+                doc.lower_tok(k - 1),
+                "imports" | "goods" | "products" | "exports" | "shipments" | "steel" | "cars"
+            )
+    })
 }
 
 /// "goods entering the EU", "imported into Canada": the party is where the

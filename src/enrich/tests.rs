@@ -1678,6 +1678,32 @@ fn goods_from_a_country_that_pay_a_rate_name_its_target_respectively_in_order() 
 }
 
 #[test]
+fn imports_of_a_countrys_goods_that_face_a_rate_name_its_target() {
+    let r = run(
+        "",
+        "Ottawa closed its anti-dumping probe on Friday. Imports of Turkish rebar will be subject to duties of 41.2%, Canada said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:TR"), 41.2)]
+    );
+}
+
+#[test]
+fn a_surtax_on_imports_is_a_tariff() {
+    let r = run(
+        "Canada answers U.S. surtax",
+        "Canada will impose a 25% surtax on U.S. steel from Thursday, the finance department said. The surtax answers Washington's own.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(has(&r, "instrument:tariff"), "{:?}", ids(&r));
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:US"), 25.0)]
+    );
+}
+
+#[test]
 fn percentages_that_are_not_tariffs_are_ignored() {
     let r = run(
         "Exports grow despite tariffs",
@@ -2216,6 +2242,20 @@ fn lifting_retaliatory_tariffs_is_relief_and_imposing_them_is_not() {
     );
     assert!(lifted.sentiment.score > 0.0, "{:?}", lifted.sentiment);
     assert!(imposed.sentiment.score < 0.0, "{:?}", imposed.sentiment);
+}
+
+#[test]
+fn counter_tariffs_are_bad_news_alone_and_relief_when_removed() {
+    let removed = run(
+        "Norway and Chile",
+        "Norway said it will remove most of its counter-tariffs on Chilean salmon from March.",
+    );
+    let in_force = run(
+        "Norway and Chile",
+        "Norway's counter-tariffs on Chilean salmon came into force on Monday.",
+    );
+    assert!(removed.sentiment.score > 0.0, "{:?}", removed.sentiment);
+    assert!(in_force.sentiment.score < 0.0, "{:?}", in_force.sentiment);
 }
 
 #[test]
