@@ -70,6 +70,7 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
     }
     let mut orgs = Vec::new();
     orgs_by_head(doc, m, &gaz, &tok_hit, &marked, &mut orgs);
+    orgs.retain(|o| !dateline_source(doc, o.start, o.end));
     for o in &orgs {
         for g in hits_within(doc, &tok_hit, o.start, o.end) {
             // A leading demonym ("British Medical Association") or a country
@@ -126,6 +127,15 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
     back_references(doc, m, &mut out);
     out.mentions.sort_by_key(|f| (f.start, f.end));
     out
+}
+
+/// The wire service of a dateline, "LONDON, May 2 (Harbour & Hull) - ...":
+/// the byline of the report, not a body it is about.
+fn dateline_source(doc: &Doc<'_>, start: usize, end: usize) -> bool {
+    doc.text[..start].ends_with('(')
+        && doc.text[end..]
+            .strip_prefix(')')
+            .is_some_and(|rest| rest.trim_start().starts_with(['-', '–', '—']))
 }
 
 /// Indices of the gazetteer hits on the tokens of `start..end` (a hit on
@@ -695,12 +705,25 @@ fn people_by_appositive<'a>(
     let mut i = 0;
     while i < n {
         let cap_word = flag::CAP | flag::WORD;
-        let starts_run =
-            doc.has(i, flag::CAP) && (i == 0 || doc.flags(i - 1) & cap_word != cap_word);
+        // A run starts after a word that is not capitalised, or at a new
+        // sentence (the body's first name after a Title Case headline).
+        let starts_run = doc.has(i, flag::CAP)
+            && (i == 0
+                || doc.flags(i - 1) & cap_word != cap_word
+                || doc.tokens[i - 1].sentence != doc.tokens[i].sentence);
         let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
             i = doc.next_cap(i + 1);
             continue;
         };
+        // "Pronouncer Jane Roe, a ...": a sentence's first word before a
+        // given name is a role in capitals, not part of the name.
+        if end - i >= 3
+            && !doc.has(i, flag::GIVEN_NAME)
+            && doc.has(i + 1, flag::GIVEN_NAME)
+            && doc.sentence_initial(i)
+        {
+            i += 1;
+        }
         let taken = claimed[i..end].iter().any(|&c| c);
         // A country or place form that is also a given name may open a name
         // ("Chad Thompson, an engineer", "Sofia Reyes, a lawyer"); any
@@ -714,6 +737,16 @@ fn people_by_appositive<'a>(
             });
         let known =
             (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
+        if !taken && !known && given_name_marked(doc, i, end) {
+            let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
+            out.push(Marked {
+                start: s,
+                end: e,
+                draft: person_draft(doc, s, e, None, None),
+            });
+            i = end;
+            continue;
+        }
         if taken || known || end + 1 >= n || doc.tok(end) != "," {
             i = end;
             continue;
@@ -777,7 +810,11 @@ fn people_by_appositive<'a>(
                 continue;
             }
         }
-        if (has_head || speaker) && k > role_first {
+        // "Jane Roe, a mother of two": after a given name (not one that is
+        // also a place, "Austin Energy, a utility") any apposition is a role.
+        let given_apposition =
+            !given_first && given_name_run(doc, i, end) && matches!(doc.tok(end + 1), "a" | "an");
+        if (has_head || speaker || given_apposition) && k > role_first {
             let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
             let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
             out.push(Marked {
@@ -794,6 +831,40 @@ fn people_by_appositive<'a>(
         }
         i = end;
     }
+}
+
+/// The run `i..end` opens with a given name (and ends in no organisation
+/// word): a person's name.
+fn given_name_run(doc: &Doc<'_>, i: usize, end: usize) -> bool {
+    end - i >= 2 && doc.has(i, flag::GIVEN_NAME) && !doc.has(end - 1, flag::ORG_HEAD)
+}
+
+/// The run `i..end` opens with a given name and news style marks it as a
+/// person: an agent noun before it ("arranger Jane Roe", "tuner Tom
+/// Lee"), or after it ", who ..." ("Jane Roe, who runs a shop") or an age
+/// (", 54,").
+fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
+    let n = doc.tokens.len();
+    if !given_name_run(doc, i, end) {
+        return false;
+    }
+    let sentence = doc.tokens[i].sentence;
+    let agent_before = i > 0 && doc.tokens[i - 1].sentence == sentence && {
+        let w = doc.tok(i - 1);
+        doc.flags(i - 1) & (flag::WORD | flag::CAP | flag::FUNCTION_WORD_LOWER) == flag::WORD
+            && w.len() >= 5
+            && ["er", "or", "ist", "ian"].iter().any(|x| w.ends_with(x))
+    };
+    let after = |k: usize| (end + k < n).then(|| doc.tok(end + k));
+    let set_off = after(0) == Some(",");
+    let who = set_off && after(1) == Some("who");
+    let age = set_off
+        && after(2) == Some(",")
+        && doc.tokens[end + 1].kind == TokKind::Number
+        && after(1)
+            .and_then(|w| w.parse::<u32>().ok())
+            .is_some_and(|a| (1..120).contains(&a));
+    agent_before || who || age
 }
 
 /// The byte range of a role noun phrase set off before the name at token
@@ -1549,11 +1620,15 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
 }
 
 /// A bare surname after the person was named in full: "Li stated",
-/// "Jordan, who co-owns ...". Wins over a country of the same spelling.
+/// "Jordan, who co-owns ...". Wins over a country of the same spelling. So
+/// does a bare given name that is also a country or place ("Chad Roe ...
+/// Chad said"), the way news refers back to children and first-named
+/// people; other bare given names stay untagged.
 fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
-    // Surname -> the one person it stands for (None: more than one). An
-    // article names few people, so a list is the cheapest map.
-    let mut by_surname: Vec<(&str, Option<usize>)> = Vec::new();
+    // Surname (or given name, `true`) -> the one person it stands for
+    // (None: more than one). An article names few people, so a list is the
+    // cheapest map.
+    let mut by_surname: Vec<(&str, Option<usize>, bool)> = Vec::new();
     for (k, d) in out.drafts.iter().enumerate() {
         if d.kind != EntityKind::Person {
             continue;
@@ -1573,13 +1648,19 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
         {
             continue;
         }
-        match by_surname.iter_mut().find(|(s, _)| *s == surname) {
-            Some((_, v)) => {
-                if *v != Some(k) {
-                    *v = None
+        let given = (!surname_first).then_some(first);
+        for (word, is_given) in [(surname, false)]
+            .into_iter()
+            .chain(given.map(|g| (g, true)))
+        {
+            match by_surname.iter_mut().find(|(s, _, _)| *s == word) {
+                Some((_, v, _)) => {
+                    if *v != Some(k) {
+                        *v = None
+                    }
                 }
+                None => by_surname.push((word, Some(k), is_given)),
             }
-            None => by_surname.push((surname, Some(k))),
         }
     }
     if by_surname.is_empty() {
@@ -1601,9 +1682,12 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
             continue;
         }
         let w = doc.tok(t);
-        let Some(&(_, Some(k))) = by_surname.iter().find(|(s, _)| *s == w) else {
+        let Some(&(_, Some(k), given)) = by_surname.iter().find(|(s, _, _)| *s == w) else {
             continue;
         };
+        if given && !doc.has(t, flag::GIVEN_NAME) {
+            continue;
+        }
         // Only after the first full mention (a headline may use the surname
         // first), and not glued to another name.
         let first = first_at[k];
@@ -1613,7 +1697,9 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
         let next_cap = t + 1 < doc.tokens.len()
             && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
             && doc.tokens[t + 1].start == tok.end + 1;
-        if next_cap {
+        // The full name again ("Chad Roe") is the person as well.
+        let full_name = given && doc.text[tok.start..].starts_with(&*out.drafts[k].name);
+        if next_cap && !full_name {
             continue;
         }
         // "Farah Haddad": the same surname after another given name.
@@ -1639,15 +1725,17 @@ fn back_references(doc: &Doc<'_>, m: &Model, out: &mut Entities<'_>) {
                 )
             })
             .collect();
-        let replaceable = covering.iter().all(|&i| {
-            let f = &out.mentions[i];
-            f.start == tok.start
-                && f.end == tok.end
-                && matches!(
-                    out.drafts[f.ent].kind,
-                    EntityKind::Country | EntityKind::Location
-                )
-        });
+        // A bare given name only takes a country's or a place's place.
+        let replaceable = !(given && covering.is_empty())
+            && covering.iter().all(|&i| {
+                let f = &out.mentions[i];
+                f.start == tok.start
+                    && f.end == tok.end
+                    && matches!(
+                        out.drafts[f.ent].kind,
+                        EntityKind::Country | EntityKind::Location
+                    )
+            });
         if replaceable {
             replaced.extend(covering);
             added.push((tok.start, tok.end, k));

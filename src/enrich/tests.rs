@@ -504,6 +504,76 @@ fn a_place_name_that_is_also_a_given_name_can_open_a_persons_name() {
 }
 
 #[test]
+fn news_style_marks_ordinary_people_named_by_a_given_name() {
+    let r = run(
+        "Harvest festival",
+        "Judges praised organiser Dolores Finch for the parade. \
+         Hank Ferreira, 67, has grown pumpkins for forty years. \
+         Rosalind Okafor, who bakes for the village fair, said the crowd was the biggest yet. \
+         Imelda Cortez, a grandmother of five, won the jam contest.",
+    );
+    for id in [
+        "person:dolores-finch",
+        "person:hank-ferreira",
+        "person:rosalind-okafor",
+        "person:imelda-cortez",
+    ] {
+        assert!(has(&r, id), "{id} missing from {:?}", ids(&r));
+    }
+    // A given name that is also a place opens no name by apposition alone,
+    // and a run that ends in an organisation word is no person.
+    let r = run(
+        "",
+        "Austin Energy, a city-owned utility, raised rates. Diana Foundation, who funds schools, said so.",
+    );
+    assert!(
+        !r.entities.iter().any(|e| e.kind == EntityKind::Person),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_capitalised_role_opening_a_sentence_is_not_part_of_the_name() {
+    let r = run(
+        "",
+        "Auctioneer Margaret Ives, a dealer for thirty years, opened the bidding.",
+    );
+    assert!(has(&r, "person:margaret-ives"), "{:?}", ids(&r));
+    assert!(!has(&r, "person:auctioneer-margaret-ives"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_child_named_after_a_country_is_the_child_when_named_again() {
+    let r = run(
+        "",
+        "Jordan Pike, 10, and Kenya Marsh, 11, shared the chess prize. \
+         Kenya Marsh won her first game in nine moves, and Jordan said he \
+         had practised every evening.",
+    );
+    assert!(has(&r, "person:jordan-pike"), "{:?}", ids(&r));
+    assert!(has(&r, "person:kenya-marsh"), "{:?}", ids(&r));
+    assert!(!has(&r, "country:JO"), "{:?}", ids(&r));
+    assert!(!has(&r, "country:KE"), "{:?}", ids(&r));
+    // In trade news the country stays the country.
+    let r = run(
+        "",
+        "Jordan Pike, an analyst, said Kenya and Jordan both cut tariffs.",
+    );
+    assert!(has(&r, "country:KE"), "{:?}", ids(&r));
+}
+
+#[test]
+fn the_wire_service_of_a_dateline_is_no_organisation() {
+    let r = run(
+        "",
+        "OSLO, May 2 (Fjord & Field) - Norway raised its tariff on Chilean salmon to 12%, the trade ministry said.",
+    );
+    assert!(!has(&r, "org:fjord-and-field"), "{:?}", ids(&r));
+    assert!(has(&r, "country:NO"), "{:?}", ids(&r));
+}
+
+#[test]
 fn a_bare_surname_after_the_full_name_is_the_same_person() {
     let r = run(
         "",
