@@ -536,13 +536,27 @@ fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
         && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
 }
 
-/// "to most Indonesian imports": a party after "to" that names whose goods.
+/// "to most Indonesian imports", "applies to Canadian metal": a party
+/// after "to" that names whose goods.
 fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     after_preposition(doc, p) == Some("to")
         && p.tok_end < doc.tokens.len()
         && matches!(
             doc.lower_tok(p.tok_end),
-            "imports" | "goods" | "products" | "exports" | "shipments"
+            "imports"
+                | "goods"
+                | "products"
+                | "exports"
+                | "shipments"
+                | "metal"
+                | "metals"
+                | "steel"
+                | "aluminum"
+                | "aluminium"
+                | "cars"
+                | "vehicles"
+                | "autos"
+                | "produce"
         )
 }
 
@@ -772,6 +786,24 @@ fn read_direction<'a>(
     let mut k = i;
     while k > c0 {
         k -= 1;
+        // "India moves to hit Chinese solar cells with duties of 30%": an
+        // active "hit" takes its object with "with"; its subject imposes.
+        let hit_object = matches!(doc.lower_tok(k), "hit" | "hits" | "hitting")
+            .then(|| {
+                let with = (k + 2..i).find(|&j| doc.tok(j) == "with")?;
+                in_clause
+                    .iter()
+                    .find(|p| p.tok > k && p.tok_end <= with && p.tok - k <= 3)
+            })
+            .flatten();
+        if let Some(object) = hit_object {
+            if r.imposer.is_none() {
+                r.imposer = subject_before(doc, &in_clause, k).filter(|&s| s != object.id);
+                imposer_is_subject = r.imposer.is_some();
+            }
+            subject_target = Some(vec![object.id]);
+            break;
+        }
         if doc.has(k, flag::TARGET_VERB) || passive_with(doc, k) {
             // The nearest party before the verb, and those coordinated with
             // it ("Cambodia, Indonesia and Pakistan got 19%").
@@ -815,10 +847,23 @@ fn read_direction<'a>(
     // 20% on Vietnam") takes that one. The subject of an imposing verb
     // yields to an object naming the same party ("Taipei seeks to lower a
     // 20% tariff on Taiwanese goods": someone else imposes it).
+    // "13 per cent, against 3 per cent for cargoes from Brazil": a rate set
+    // against this one takes the parties after it.
+    let contrast_at = (end_tok + 1..c1).find(|&k| {
+        doc.tokens[k].kind == TokKind::Number
+            && k > 0
+            && matches!(
+                doc.lower_tok(k - 1),
+                "against" | "versus" | "vs" | "than" | "with"
+            )
+            && (k < 2 || doc.lower_tok(k - 1) != "with" || doc.lower_tok(k - 2) == "compared")
+            && rate_at(doc, k).is_some()
+    });
     let object = |from: usize, last: usize| {
         in_clause.iter().copied().find(|p| {
             p.tok > from
                 && p.tok <= last
+                && contrast_at.is_none_or(|k| p.tok < k)
                 && !p.agent_only
                 && (matches!(
                     after_preposition(doc, p),
@@ -859,6 +904,10 @@ fn read_direction<'a>(
             last = q.tok_end;
         }
         r.targets = Some(targets);
+    } else if all_targets_after(doc, m, cue.max(end_tok), c1) {
+        // "spared the 50% rate applied to most other countries": the rate's
+        // own phrase says it falls on everyone, whoever the subject is
+        // (the global flag is set below).
     } else if let Some(subjects) = subject_target {
         let t: Vec<&str> = subjects
             .into_iter()
@@ -907,6 +956,22 @@ fn read_direction<'a>(
                         .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
                 });
     }
+}
+
+/// A phrase of several words meaning "on every country" within five words
+/// after token `base` (the rate or its tariff word), before `c1`.
+fn all_targets_after(doc: &Doc<'_>, m: &Model, base: usize, c1: usize) -> bool {
+    (base + 1..(base + 6).min(c1)).any(|k| {
+        doc.has(k, flag::ALL_TARGETS_FIRST)
+            && m.lex.all_targets_words.iter().any(|words| {
+                words.len() > 1
+                    && k + words.len() <= c1
+                    && words
+                        .iter()
+                        .enumerate()
+                        .all(|(j, w)| doc.lower_tok(k + j) == w)
+            })
+    })
 }
 
 /// The party of a sentence that opens with "For <party>," or "For <party>

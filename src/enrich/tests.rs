@@ -1774,6 +1774,76 @@ fn a_surtax_on_imports_is_a_tariff() {
 }
 
 #[test]
+fn a_rate_set_against_another_leaves_it_the_parties_after_it() {
+    let r = run(
+        "Tokyo keeps rice tariffs",
+        "Japan kept its tariffs on American rice in place. U.S. rice pays a duty of 20 per cent, against 5 per cent for shipments from Thailand.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:JP", Some("country:US"), 20.0)),
+        "{t:?}"
+    );
+    assert!(
+        !t.contains(&measure("country:JP", Some("country:TH"), 20.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn hitting_goods_with_duties_makes_the_subject_the_imposer() {
+    let r = run(
+        "Mexico duties on Korean steel",
+        "Mexico moved to hit Korean steel pipes with anti-dumping duties of up to 40%, the economy ministry said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:MX", Some("country:KR"), 40.0)]
+    );
+}
+
+#[test]
+fn a_party_that_negotiated_a_rate_is_its_target() {
+    let r = run(
+        "U.S. trade deals",
+        "The United States set a 20% tariff on Vietnamese goods. Malaysia, for its part, negotiated a 19 percent U.S. tariff.",
+    );
+    assert!(
+        tariffs(&r).contains(&measure("country:US", Some("country:MY"), 19.0)),
+        "{:?}",
+        tariffs(&r)
+    );
+}
+
+#[test]
+fn a_rate_that_applies_to_a_countrys_metal_targets_that_country() {
+    let r = run(
+        "Metals tariffs",
+        "Mexico will impose a 25% tariff on Brazilian steel. The move follows Washington's decision to double its tariffs on aluminium to 50 percent, a rate that now applies to Mexican metal.",
+    );
+    assert!(
+        tariffs(&r).contains(&measure("country:US", Some("country:MX"), 50.0)),
+        "{:?}",
+        tariffs(&r)
+    );
+}
+
+#[test]
+fn a_rate_applied_to_most_other_countries_falls_on_all_of_them() {
+    let r = run(
+        "Australian beef",
+        "Australian beef still faces a 10 per cent U.S. tariff, having been spared the 30% rate applied to most other countries.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:AU"), 10.0),
+            measure("country:US", None, 30.0),
+        ]
+    );
+}
+
+#[test]
 fn percentages_that_are_not_tariffs_are_ignored() {
     let r = run(
         "Exports grow despite tariffs",
