@@ -187,6 +187,21 @@ enum Object {
     Process,
 }
 
+/// How many words apart tokens `a` and `b` are, a rate between them
+/// counting as one word: "impose a 25 per cent surtax" is as close as
+/// "impose a 25% surtax".
+fn words_apart(doc: &Doc<'_>, a: usize, b: usize) -> usize {
+    let (lo, hi) = (a.min(b), a.max(b));
+    let rate_part = |k: usize| {
+        doc.tokens[k].kind == TokKind::Number
+            || matches!(doc.lower_tok(k), "%" | "per" | "cent" | "percent" | "pc")
+    };
+    let extra = (lo + 1..hi)
+        .filter(|&k| rate_part(k) && k > lo + 1 && rate_part(k - 1))
+        .count();
+    hi - lo - extra
+}
+
 /// Positive and negative evidence of one sentence, and the hit counts.
 fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, usize, usize) {
     let tok = |h: &SentHit| doc.token_at(h.start);
@@ -211,10 +226,10 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             .filter_map(|h| Some((tok(h), object(h)?)))
             .filter(|&(b, o)| {
                 b != t
-                    && b.abs_diff(t) <= BARRIER_REACH
+                    && words_apart(doc, t, b) <= BARRIER_REACH
                     && (o != Object::Process || (b > t && !passive))
             })
-            .min_by_key(|&(b, _)| (b.abs_diff(t), b < t))
+            .min_by_key(|&(b, _)| (words_apart(doc, t, b), b < t))
     };
     // "exempt X from tariffs", "spare X from duties": the barrier after
     // "from" is what an easing verb acts on, however long the list before.

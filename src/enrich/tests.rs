@@ -2399,6 +2399,20 @@ fn counter_tariffs_are_bad_news_alone_and_relief_when_removed() {
 }
 
 #[test]
+fn a_rate_spelt_per_cent_does_not_keep_a_verb_from_its_tariff() {
+    let imposed = run(
+        "Peru tariffs on Chilean wine",
+        "Peru will impose a 35 per cent duty on Chilean wine from Monday, the trade ministry said.",
+    );
+    let cut = run(
+        "Peru tariffs on Chilean wine",
+        "Peru will lower its 35 per cent duty on Chilean wine from Monday, the trade ministry said.",
+    );
+    assert!(imposed.sentiment.score < 0.0, "{:?}", imposed.sentiment);
+    assert!(cut.sentiment.score > 0.0, "{:?}", cut.sentiment);
+}
+
+#[test]
 fn extending_a_pause_on_tariffs_is_relief_and_extending_tariffs_is_not() {
     let pause = run(
         "Seoul and Tokyo",
