@@ -738,12 +738,7 @@ fn people_by_appositive<'a>(
         let known =
             (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
         if !taken && !known && given_name_marked(doc, i, end) {
-            let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
-            out.push(Marked {
-                start: s,
-                end: e,
-                draft: person_draft(doc, s, e, None, None),
-            });
+            mark_person(doc, out, i..end, None);
             i = end;
             continue;
         }
@@ -798,14 +793,8 @@ fn people_by_appositive<'a>(
                 role_before(doc, i)
             };
             if said_before || role.is_some() {
-                let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
-                let country = role.and_then(|(rs, re)| country_in(m, gaz, rs, re));
-                let role = role.map(|(rs, re)| Cow::Borrowed(&doc.text[rs..re]));
-                out.push(Marked {
-                    start: s,
-                    end: e,
-                    draft: person_draft(doc, s, e, role, country),
-                });
+                let role = role.map(|(rs, re)| (rs, re, country_in(m, gaz, rs, re)));
+                mark_person(doc, out, i..end, role);
                 i = end;
                 continue;
             }
@@ -816,21 +805,30 @@ fn people_by_appositive<'a>(
             !given_first && given_name_run(doc, i, end) && matches!(doc.tok(end + 1), "a" | "an");
         if (has_head || speaker || given_apposition) && k > role_first {
             let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
-            let (s, e) = (doc.tokens[i].start, doc.tokens[end - 1].end);
-            out.push(Marked {
-                start: s,
-                end: e,
-                draft: person_draft(
-                    doc,
-                    s,
-                    e,
-                    Some(Cow::Borrowed(&doc.text[rs..re])),
-                    country_in(m, gaz, rs, re),
-                ),
-            });
+            mark_person(doc, out, i..end, Some((rs, re, country_in(m, gaz, rs, re))));
         }
         i = end;
     }
+}
+
+/// Marks the tokens `name` as a person, with the role at bytes `rs..re` and
+/// its country when one is given.
+fn mark_person<'a>(
+    doc: &Doc<'a>,
+    out: &mut Vec<Marked<'a>>,
+    name: std::ops::Range<usize>,
+    role: Option<(usize, usize, Option<Cow<'a, str>>)>,
+) {
+    let (s, e) = (doc.tokens[name.start].start, doc.tokens[name.end - 1].end);
+    let (role, country) = match role {
+        Some((rs, re, country)) => (Some(Cow::Borrowed(&doc.text[rs..re])), country),
+        None => (None, None),
+    };
+    out.push(Marked {
+        start: s,
+        end: e,
+        draft: person_draft(doc, s, e, role, country),
+    });
 }
 
 /// The run `i..end` opens with a given name (and ends in no organisation
