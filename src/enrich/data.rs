@@ -192,6 +192,8 @@ pub(crate) struct EntityDef {
     pub(crate) country: Option<String>,
     /// For a capital: its country id ("Beijing said" stands for China).
     pub(crate) capital_of: Option<String>,
+    /// A company or an association: its country never imposes a tariff.
+    pub(crate) private: bool,
 }
 
 /// A case-sensitive surface form and what it may mean.
@@ -485,6 +487,7 @@ fn load_coded(
             role: None,
             country: None,
             capital_of: None,
+            private: false,
         };
         let e = add_named(t, def, &cols, file, line);
         add_forms(t, e, multi(cols.get(3)), Form::Demonym, file, line);
@@ -519,6 +522,7 @@ fn load_locations(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), 
             role: None,
             capital_of,
             country,
+            private: false,
         };
         add_named(t, def, &cols, "locations.tsv", line);
     }
@@ -538,6 +542,7 @@ fn load_people(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), Dat
             role: (!role.is_empty()).then(|| role.to_owned()),
             country,
             capital_of: None,
+            private: false,
         };
         add_named(t, def, &cols, "people.tsv", line);
     }
@@ -545,10 +550,20 @@ fn load_people(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), Dat
 }
 
 fn load_orgs(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), DataError> {
-    for (line, cols) in f.rows(2, 5)? {
+    for (line, cols) in f.rows(2, 6)? {
         let slug = col(&cols, 0);
         check_slug(f, line, slug)?;
         let country = parties.id(f, line, col(&cols, 3))?;
+        let private = match col(&cols, 5) {
+            "" => false,
+            "company" | "association" => true,
+            other => {
+                return Err(f.error(
+                    line,
+                    format!("kind {other:?} is not empty, \"company\" or \"association\""),
+                ))
+            }
+        };
         let contextual = multi(cols.get(4));
         if !contextual.is_empty() && country.is_none() {
             return Err(f.error(line, "a contextual form needs a country to tie it to"));
@@ -560,6 +575,7 @@ fn load_orgs(t: &mut Tables, f: File<'_>, parties: &Parties) -> Result<(), DataE
             role: None,
             country,
             capital_of: None,
+            private,
         };
         let e = add_named(t, def, &cols, "organizations.tsv", line);
         let file = "organizations.tsv";

@@ -647,6 +647,8 @@ pub(crate) struct Draft<'m> {
     pub(crate) country: Option<Cow<'m, str>>,
     /// For a capital: the country its name stands for ("Beijing said").
     pub(crate) capital_of: Option<&'m str>,
+    /// A company or an association (see [`data::EntityDef::private`]).
+    pub(crate) private: bool,
 }
 
 /// One mention: byte span and the entity (index into `Entities::drafts`).

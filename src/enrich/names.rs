@@ -172,6 +172,7 @@ pub(crate) fn draft_of(def: &EntityDef) -> Draft<'_> {
         role: def.role.as_deref().map(Cow::Borrowed),
         country: def.country.as_deref().map(Cow::Borrowed),
         capital_of: def.capital_of.as_deref(),
+        private: def.private,
     }
 }
 
@@ -466,6 +467,7 @@ fn person_draft<'a>(
         role,
         country,
         capital_of: None,
+        private: false,
     }
 }
 
@@ -926,6 +928,7 @@ fn org_draft(name: &str) -> Draft<'_> {
         role: None,
         country: None,
         capital_of: None,
+        private: false,
     }
 }
 
@@ -1293,6 +1296,7 @@ fn org_draft_acronym(w: &str) -> Draft<'_> {
         role: None,
         country: None,
         capital_of: None,
+        private: false,
     }
 }
 

@@ -162,5 +162,6 @@ fn vocabulary_draft(id: &str, kind: EntityKind) -> Draft<'_> {
         role: None,
         country: None,
         capital_of: None,
+        private: false,
     }
 }

@@ -170,6 +170,8 @@ fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
             let id = match d.kind {
                 EntityKind::Country | EntityKind::Bloc => Some(&*d.id),
                 EntityKind::Location => d.capital_of,
+                // A company's or an association's country imposes nothing.
+                EntityKind::Organization if d.private => None,
                 EntityKind::Person | EntityKind::Organization => d.country.as_deref(),
                 _ => None,
             }?;
@@ -1102,6 +1104,17 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
         .or_else(|| {
             let us = "country:US";
             parties.iter().find(|p| p.id == us).map(|p| p.id)
+        })
+        // "The European Commission confirmed its duties": the country or
+        // bloc of the public bodies and officials the article names.
+        .or_else(|| {
+            mode(
+                parties
+                    .iter()
+                    .filter(|p| p.agent_only)
+                    .map(|p| p.id)
+                    .collect(),
+            )
         });
     let usual_target = mode(
         rates

@@ -1511,6 +1511,36 @@ fn a_person_or_organisation_of_a_bloc_belongs_to_the_bloc() {
 }
 
 #[test]
+fn an_organisation_kind_other_than_company_or_association_stops_startup() {
+    let (err, line) = load_error_with_row(
+        "bad-kind",
+        "organizations.tsv",
+        "harbour-co\tHarbour Co\t\tGB\t\tfirm\n",
+    );
+    assert!(err.file.ends_with("organizations.tsv"), "{err}");
+    assert_eq!(err.line, line, "{err}");
+    assert!(err.to_string().contains("\"firm\""), "{err}");
+}
+
+#[test]
+fn a_companys_home_country_imposes_no_tariff_but_a_public_bodys_does() {
+    let r = run(
+        "EU and China",
+        "The European Commission said Chinese carmakers may replace the countervailing duties on their cars \
+         with minimum prices. The duties range from 7.8% for Tesla's China-made vehicles to 35.3% for SAIC.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.iter().all(|(imposer, _, _)| imposer != "country:US"),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&measure("bloc:EU", Some("country:CN"), 7.8)),
+        "{t:?}"
+    );
+}
+
+#[test]
 fn a_rate_for_countries_without_a_deal_falls_on_all_and_capped_rates_on_the_named() {
     let r = run(
         "U.S. steel wire tariffs to rise in March",
