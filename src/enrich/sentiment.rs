@@ -223,13 +223,14 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
     let object_of = |t: usize| {
         let passive = t > 0 && PASSIVE.contains(&doc.lower_tok(t - 1));
         hits.iter()
-            .filter_map(|h| Some((tok(h), object(h)?)))
-            .filter(|&(b, o)| {
-                b != t
-                    && words_apart(doc, t, b) <= BARRIER_REACH
-                    && (o != Object::Process || (b > t && !passive))
+            .filter_map(|h| {
+                let (b, o) = (tok(h), object(h)?);
+                let apart = words_apart(doc, t, b);
+                (b != t && apart <= BARRIER_REACH && (o != Object::Process || (b > t && !passive)))
+                    .then_some((b, o, apart))
             })
-            .min_by_key(|&(b, _)| (words_apart(doc, t, b), b < t))
+            .min_by_key(|&(b, _, apart)| (apart, b < t))
+            .map(|(b, o, _)| (b, o))
     };
     // "exempt X from tariffs", "spare X from duties": the barrier after
     // "from" is what an easing verb acts on, however long the list before.

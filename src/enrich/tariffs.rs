@@ -852,14 +852,12 @@ fn read_direction<'a>(
     // "13 per cent, against 3 per cent for cargoes from Brazil": a rate set
     // against this one takes the parties after it.
     let contrast_at = (end_tok + 1..c1).find(|&k| {
-        doc.tokens[k].kind == TokKind::Number
-            && k > 0
-            && matches!(
-                doc.lower_tok(k - 1),
-                "against" | "versus" | "vs" | "than" | "with"
-            )
-            && (k < 2 || doc.lower_tok(k - 1) != "with" || doc.lower_tok(k - 2) == "compared")
-            && rate_at(doc, k).is_some()
+        let contrast = match doc.lower_tok(k - 1) {
+            "against" | "versus" | "vs" | "than" => true,
+            "with" => k >= 2 && doc.lower_tok(k - 2) == "compared",
+            _ => false,
+        };
+        doc.tokens[k].kind == TokKind::Number && contrast && rate_at(doc, k).is_some()
     });
     let object = |from: usize, last: usize| {
         in_clause.iter().copied().find(|p| {
@@ -930,50 +928,45 @@ fn read_direction<'a>(
         // Multi-word phrases ("all trading partners") count anywhere in the
         // clause; a single word ("imports", "baseline") only within seven
         // words after the tariff word or the rate.
-        let phrase_at = |k: usize, words: &[String]| {
-            k + words.len() <= c1
-                && words
-                    .iter()
-                    .enumerate()
-                    .all(|(j, w)| doc.lower_tok(k + j) == w)
-        };
-        let phrases = &m.lex.all_targets_words;
         // One pass over the clause; a phrase is tried only where its first
         // word is (the tokenizer marked those).
-        let anywhere = (c0..c1).any(|k| {
-            doc.has(k, flag::ALL_TARGETS_FIRST) && {
-                let w = doc.lower_tok(k);
-                phrases
-                    .iter()
-                    .any(|words| words.len() > 1 && words[0] == w && phrase_at(k, words))
-            }
-        });
+        let anywhere = (c0..c1).any(|k| long_all_targets_at(doc, m, k, c1));
         r.global = anywhere
-            || phrases
+            || m.lex
+                .all_targets_words
                 .iter()
                 .filter(|words| words.len() == 1)
                 .any(|words| {
-                    [cue, end_tok]
-                        .iter()
-                        .any(|&from| (from..(from + 7).min(c1)).any(|k| phrase_at(k, words)))
+                    [cue, end_tok].iter().any(|&from| {
+                        (from..(from + 7).min(c1)).any(|k| words_at(doc, k, c1, words))
+                    })
                 });
     }
 }
 
-/// A phrase of several words meaning "on every country" within five words
-/// after token `base` (the rate or its tariff word), before `c1`.
+/// The lower-case `words` start at token `k` and end before `c1`.
+fn words_at(doc: &Doc<'_>, k: usize, c1: usize, words: &[String]) -> bool {
+    k + words.len() <= c1
+        && words
+            .iter()
+            .enumerate()
+            .all(|(j, w)| doc.lower_tok(k + j) == w)
+}
+
+/// A phrase of several words meaning "on every country" ("all trading
+/// partners") starts at token `k` and ends before `c1`.
+fn long_all_targets_at(doc: &Doc<'_>, m: &Model, k: usize, c1: usize) -> bool {
+    doc.has(k, flag::ALL_TARGETS_FIRST)
+        && m.lex
+            .all_targets_words
+            .iter()
+            .any(|words| words.len() > 1 && words_at(doc, k, c1, words))
+}
+
+/// Such a phrase within five words after token `base` (the rate or its
+/// tariff word), before `c1`.
 fn all_targets_after(doc: &Doc<'_>, m: &Model, base: usize, c1: usize) -> bool {
-    (base + 1..(base + 6).min(c1)).any(|k| {
-        doc.has(k, flag::ALL_TARGETS_FIRST)
-            && m.lex.all_targets_words.iter().any(|words| {
-                words.len() > 1
-                    && k + words.len() <= c1
-                    && words
-                        .iter()
-                        .enumerate()
-                        .all(|(j, w)| doc.lower_tok(k + j) == w)
-            })
-    })
+    (base + 1..(base + 6).min(c1)).any(|k| long_all_targets_at(doc, m, k, c1))
 }
 
 /// The party of a sentence that opens with "For <party>," or "For <party>
