@@ -175,6 +175,10 @@ fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
                 EntityKind::Person | EntityKind::Organization => d.country.as_deref(),
                 _ => None,
             }?;
+            // "the non-U.S. content of imported cars" is no party's.
+            if doc.text[..f.start].ends_with("non-") {
+                return None;
+            }
             let tok = doc.token_at(f.start);
             let tok_end = doc.token_at(f.end);
             let agent_only = matches!(d.kind, EntityKind::Person | EntityKind::Organization);
@@ -253,7 +257,9 @@ fn is_unit(doc: &Doc<'_>, j: usize) -> bool {
 fn rate_candidates(doc: &Doc<'_>) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for j in (1..doc.tokens.len()).filter(|&j| is_unit(doc, j)) {
-        for i in [j.saturating_sub(2), j - 1] {
+        // "between 20 and 30 per cent": the 20 is a rate too.
+        let range = (j >= 4 && between_and(doc, j - 3)).then(|| j - 3);
+        for i in range.into_iter().chain([j.saturating_sub(2), j - 1]) {
             if out.last().is_none_or(|&last| i > last) {
                 out.push(i);
             }
@@ -262,10 +268,25 @@ fn rate_candidates(doc: &Doc<'_>) -> Vec<usize> {
     out
 }
 
+/// Token `i` is the number in "between 20 and 30 per cent", which takes
+/// the unit of the number after "and".
+fn between_and(doc: &Doc<'_>, i: usize) -> bool {
+    i > 0
+        && i + 2 < doc.tokens.len()
+        && doc.tokens[i].kind == TokKind::Number
+        && doc.lower_tok(i - 1) == "between"
+        && doc.tok(i + 1) == "and"
+        && doc.tokens[i + 2].kind == TokKind::Number
+}
+
 /// A percentage starting at token `i`: its value and the index of its last
 /// token ("%", "percent" or "cent").
 fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
     let tok = doc.tokens[i];
+    if between_and(doc, i) {
+        let value = doc.tok(i).replace(',', "").parse::<f64>().ok()?;
+        return rate_at(doc, i + 2).map(|(_, end)| (value, end));
+    }
     // Cheap test first: a unit follows ("%", "percent", "per cent",
     // possibly after "hundred").
     let unit_near = [i + 1, i + 2]
@@ -318,15 +339,23 @@ fn unit_after(doc: &Doc<'_>, i: usize) -> Option<usize> {
 }
 
 /// Token `k` is a verb of movement ("falls", "rises") that goes to a level
-/// ("... falls immediately to 75%"): a tariff can be its subject. "Exports
-/// fell 5%" is a change, not a level.
+/// ("... falls immediately to 75%", "will fall from 150 per cent to 30 per
+/// cent"): a tariff can be its subject. "Exports fell 5%" is a change, not
+/// a level.
 fn level_verb(doc: &Doc<'_>, k: usize) -> bool {
     let n = doc.tokens.len();
     let to_number = |j: usize| {
         j + 1 < n && doc.lower_tok(j) == "to" && doc.tokens[j + 1].kind != TokKind::Punct
     };
+    // "from 150 per cent to": the level it leaves, then the one it reaches.
+    let from_rate_to = |j: usize| {
+        j + 1 < n
+            && doc.lower_tok(j) == "from"
+            && rate_at(doc, j + 1).is_some_and(|(_, end)| to_number(end + 1))
+    };
+    let level_at = |j: usize| to_number(j) || from_rate_to(j);
     doc.has(k, flag::MARKET_VERB)
-        && (to_number(k + 1) || (k + 2 < n && doc.has(k + 1, flag::WORD) && to_number(k + 2)))
+        && (level_at(k + 1) || (k + 2 < n && doc.has(k + 1, flag::WORD) && level_at(k + 2)))
 }
 
 /// A market move, a share or a stake rather than a tariff rate.
@@ -538,28 +567,48 @@ fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
         && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
 }
 
-/// "to most Indonesian imports", "applies to Canadian metal": a party
-/// after "to" that names whose goods.
+/// "to most Indonesian imports", "applies to Canadian metal", "to Russian
+/// and Belarusian agricultural products": a party after "to" that names
+/// whose goods, past the parties joined to it and two lower-case words.
 fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
-    after_preposition(doc, p) == Some("to")
-        && p.tok_end < doc.tokens.len()
-        && matches!(
-            doc.lower_tok(p.tok_end),
-            "imports"
-                | "goods"
-                | "products"
-                | "exports"
-                | "shipments"
-                | "metal"
-                | "metals"
-                | "steel"
-                | "aluminum"
-                | "aluminium"
-                | "cars"
-                | "vehicles"
-                | "autos"
-                | "produce"
-        )
+    if after_preposition(doc, p) != Some("to") {
+        return false;
+    }
+    let n = doc.tokens.len();
+    let mut k = p.tok_end;
+    while k + 1 < n
+        && k < p.tok_end + 6
+        && matches!(doc.tok(k), "and" | "," | "or")
+        && doc.has(k + 1, flag::CAP)
+    {
+        k += 2;
+    }
+    let plain = |j: usize| doc.has(j, flag::WORD) && !doc.has(j, flag::CAP);
+    (k..(k + 3).min(n))
+        .find(|&j| !plain(j) || goods_noun(doc, j))
+        .is_some_and(|j| goods_noun(doc, j))
+}
+
+/// Token `k` is a noun for goods that follows the party whose goods they
+/// are ("Canadian metal").
+fn goods_noun(doc: &Doc<'_>, k: usize) -> bool {
+    matches!(
+        doc.lower_tok(k),
+        "imports"
+            | "goods"
+            | "products"
+            | "exports"
+            | "shipments"
+            | "metal"
+            | "metals"
+            | "steel"
+            | "aluminum"
+            | "aluminium"
+            | "cars"
+            | "vehicles"
+            | "autos"
+            | "produce"
+    )
 }
 
 /// The party's first token, or the "the" before it ("the United States").
@@ -645,12 +694,35 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     })
 }
 
-/// "goods entering the EU", "imported into Canada": the party is where the
+/// "32.6 percent for producers in Taiwan", "on goods made in Vietnam": the
+/// party is where the goods are made.
+fn makers_in(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    let k = start_with_article(doc, p);
+    k > 1
+        && doc.tok(k - 1) == "in"
+        && matches!(
+            doc.lower_tok(k - 2),
+            "producers"
+                | "exporters"
+                | "manufacturers"
+                | "makers"
+                | "companies"
+                | "firms"
+                | "made"
+                | "produced"
+                | "manufactured"
+                | "built"
+                | "assembled"
+        )
+}
+
+/// "goods entering the EU", "cars will enter the United States at a 10
+/// percent tariff", "imported into Canada": the party is where the
 /// goods arrive.
 fn entered(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     let k = start_with_article(doc, p);
     k > 0
-        && (doc.tok(k - 1) == "entering"
+        && (matches!(doc.tok(k - 1), "entering" | "enter" | "enters")
             || k > 1
                 && doc.tok(k - 1) == "into"
                 && ["import", "ship"]
@@ -746,7 +818,20 @@ fn read_direction<'a>(
                     || matches!(doc.tok(p.tok_end), "'s" | "’s"))
         })
     });
-    r.imposer = np.filter(|_| !verb_only).map(|p| p.id);
+    // "U.S. levies on Chinese goods falling to 30 percent and China's on
+    // American goods to 10 percent": a possessive whose tariff word is left
+    // out owns the rate after it.
+    let elided = if cue < i {
+        in_clause.iter().copied().rev().find(|p| {
+            p.tok > cue
+                && p.tok_end + 1 < i
+                && matches!(doc.tok(p.tok_end), "'s" | "’s")
+                && doc.tok(p.tok_end + 1) == "on"
+        })
+    } else {
+        None
+    };
+    r.imposer = elided.or(np.copied()).filter(|_| !verb_only).map(|p| p.id);
 
     // Imposer 2: "imposed by X", "duties President Trump imposed".
     if r.imposer.is_none() {
@@ -869,7 +954,8 @@ fn read_direction<'a>(
                     after_preposition(doc, p),
                     Some("on" | "from" | "against" | "for")
                 ) || of_after_on(doc, p)
-                    || goods_to(doc, p))
+                    || goods_to(doc, p)
+                    || makers_in(doc, p))
                 && (imposer_is_subject || Some(p.id) != r.imposer)
         })
     };
@@ -882,7 +968,10 @@ fn read_direction<'a>(
     let explicit = own_object
         .then(|| object(end_tok, end_tok + 5))
         .flatten()
-        .or_else(|| object(if cue < i { cue } else { end_tok }, end_tok + 12));
+        .or_else(|| {
+            let from = elided.map_or(if cue < i { cue } else { end_tok }, |p| p.tok_end);
+            object(from, end_tok + 12)
+        });
     if explicit.is_some_and(|p| Some(p.id) == r.imposer) {
         r.imposer = None;
     }
@@ -931,7 +1020,12 @@ fn read_direction<'a>(
         // One pass over the clause; a phrase is tried only where its first
         // word is (the tokenizer marked those).
         let anywhere = (c0..c1).any(|k| long_all_targets_at(doc, m, k, c1));
+        // "The average effective U.S. tariff rate is about 18%": an average
+        // over every partner.
+        let averaged = (cue.saturating_sub(7).max(c0)..cue)
+            .any(|k| matches!(doc.lower_tok(k), "average" | "effective"));
         r.global = anywhere
+            || averaged
             || m.lex
                 .all_targets_words
                 .iter()

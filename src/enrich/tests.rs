@@ -2796,3 +2796,114 @@ proptest! {
         check_offsets(&article(&title, &body))?;
     }
 }
+
+#[test]
+fn a_tariff_falling_from_one_level_to_another_has_both_rates() {
+    let r = run(
+        "Seoul beef duty",
+        "Seoul's duty on Australian beef will drop from 40 per cent to 16 per cent by 2028.",
+    );
+    let t = tariffs(&r);
+    for rate in [40.0, 16.0] {
+        assert!(
+            t.contains(&measure("country:KR", Some("country:AU"), rate)),
+            "{t:?}"
+        );
+    }
+}
+
+#[test]
+fn a_range_between_two_numbers_shares_the_unit_of_the_second() {
+    let r = run(
+        "Brazil tyre duty",
+        "Brazil will set its tariff on Chinese tyres at between 25 and 35 percent.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:BR", Some("country:CN"), 25.0)),
+        "{t:?}"
+    );
+    // A range in a sentence without a tariff word is still no rate.
+    let r = run(
+        "Brazil tyre duty",
+        "Brazil will set its tariff on Chinese tyres at 35 percent. Growth will be between 2 and 3 percent.",
+    );
+    assert!(!tariffs(&r).iter().any(|t| t.2 == 2.0), "{:?}", tariffs(&r));
+}
+
+#[test]
+fn coordinated_demonyms_before_goods_are_all_targets() {
+    let r = run(
+        "Ankara levy",
+        "Turkey's new 20% levy will apply to Iranian and Syrian petrochemical products.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:TR", Some("country:IR"), 20.0),
+            measure("country:TR", Some("country:SY"), 20.0),
+        ]
+    );
+}
+
+#[test]
+fn the_non_national_content_of_goods_names_no_party() {
+    let r = run(
+        "Car tariff",
+        "The U.S. charges a 25 percent tariff on the non-Japanese content of vehicles built in Canada.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:CA"), 25.0)]
+    );
+}
+
+#[test]
+fn producers_in_a_country_make_it_the_target() {
+    let r = run(
+        "Mexico duties",
+        "Mexico set duties on Chinese steel at 30%, and at 15% for producers in Vietnam.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:MX", Some("country:VN"), 15.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_possessive_without_its_tariff_word_imposes_the_rate_after_it() {
+    let r = run(
+        "Truce",
+        "Under the truce, U.S. tariffs on Chinese steel fell to 20 per cent and China's on American pork to 5 per cent.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:CN"), 20.0),
+            measure("country:CN", Some("country:US"), 5.0),
+        ]
+    );
+}
+
+#[test]
+fn an_average_tariff_rate_falls_on_no_one_country() {
+    let r = run(
+        "Japan tariffs",
+        "Japan's tariffs on U.S. beef are 22%. The average Japanese tariff rate is about 4%.",
+    );
+    let t = tariffs(&r);
+    assert!(t.contains(&measure("country:JP", None, 4.0)), "{t:?}");
+}
+
+#[test]
+fn goods_that_enter_a_country_pay_its_tariff() {
+    let r = run(
+        "Rice deal",
+        "Thai rice will enter the Philippines at a 15 percent tariff under the deal.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:PH", Some("country:TH"), 15.0)]
+    );
+}
