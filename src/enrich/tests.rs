@@ -2907,3 +2907,20 @@ fn goods_that_enter_a_country_pay_its_tariff() {
         vec![measure("country:PH", Some("country:TH"), 15.0)]
     );
 }
+
+#[test]
+fn a_cells_nuclear_export_is_not_trade_policy() {
+    let r = run(
+        "Export inhibitor slows leukaemia in early study",
+        "Researchers in Germany and the United States said a compound that blocks nuclear export, the route by which proteins leave the nucleus, shrank tumours in mice. The cell's export controls are a target for cancer drugs, and patients in a clinical trial in Japan will get it next year.",
+    );
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(!has(&r, "instrument:export-control"), "{:?}", ids(&r));
+    // The trade sense stays, patients or not.
+    let r = run(
+        "Tokyo tightens chip export controls",
+        "Japan widened export controls on chipmaking tools to China, a move hospitals fear could slow scanners for cancer patients.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(has(&r, "instrument:export-control"), "{:?}", ids(&r));
+}
