@@ -107,10 +107,10 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
                     continue;
                 }
                 let other = other_country(doc, m, &tok_hit, &gaz, g, def)
-                    .or_else(|| generic_abroad(doc, m, &gaz, g, def));
+                    .or_else(|| generic_abroad(doc, m, &gaz, g, def).map(|c| (c, None)));
                 if let Some(other) = other {
                     // "Mexico's Senate": that country's body of the same name.
-                    let ent = out.add(foreign_body(doc, m, g, other));
+                    let ent = out.add(foreign_body(doc, m, g, other.0, other.1));
                     out.mention(g.start, g.end, ent);
                     continue;
                 }
@@ -573,7 +573,12 @@ fn people_by_title<'a>(
             i = doc.next_cap(i + 1);
             continue;
         }
-        let Some(end) = name_at(doc, i) else {
+        let royal = is_head && ROYAL_TITLES.contains(&doc.tok(h));
+        let Some(end) = name_at(doc, i)
+            .or_else(|| royal.then(|| regnal_name(doc, i)).flatten())
+            // "Prince Edward Island" is a place.
+            .filter(|&end| !(royal && doc.has(end - 1, flag::PLACE_NOUN)))
+        else {
             i = doc.next_cap(i + 1);
             continue;
         };
@@ -634,6 +639,35 @@ fn people_by_title<'a>(
 }
 
 /// True when a token after the headline reads `word`.
+/// Titles that royals carry before a single name ("Queen Máxima", "King
+/// Charles III").
+const ROYAL_TITLES: [&str; 8] = [
+    "King", "Queen", "Prince", "Princess", "Emperor", "Empress", "Sultan", "Emir",
+];
+
+/// The end of a royal's single name at token `i`, with its regnal number
+/// ("Charles III"): a capitalised word that is no place or organisation
+/// word ("King Street") and that no other capitalised word follows.
+fn regnal_name(doc: &Doc<'_>, i: usize) -> Option<usize> {
+    let n = doc.tokens.len();
+    let word = doc.flags(i) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
+        == flag::WORD | flag::CAP;
+    if !word || doc.has(i, flag::PLACE_NOUN | flag::ORG_HEAD) {
+        return None;
+    }
+    let regnal = |t: &str| !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b"IVX".contains(&b));
+    let end = if i + 1 < n && regnal(doc.tok(i + 1)) {
+        i + 2
+    } else {
+        i + 1
+    };
+    let capital_next = end < n
+        && doc.tokens[end].sentence == doc.tokens[i].sentence
+        && doc.has(end, flag::CAP)
+        && doc.tokens[end].kind == TokKind::Word;
+    (!capital_next).then_some(end)
+}
+
 fn in_body(doc: &Doc<'_>, word: &str) -> bool {
     (doc.token_at(doc.title_end)..doc.tokens.len()).any(|t| doc.tok(t) == word)
 }
@@ -787,19 +821,18 @@ fn people_by_appositive<'a>(
         let speaker = said_before && matches!(doc.tok(end + 1), "a" | "an" | "the");
         // "said Jane Roe, who runs a guesthouse": a speaker described by
         // "who" is a person; so is a name set off after its role ("Its
-        // chief executive, Jane Roe, said").
-        if k == role_first {
-            let role = if said_before || i < 2 {
-                None
-            } else {
-                role_before(doc, i)
-            };
-            if said_before || role.is_some() {
-                let role = role.map(|(rs, re)| (rs, re, country_in(m, gaz, rs, re)));
-                mark_person(doc, out, i..end, role);
-                i = end;
-                continue;
-            }
+        // chief executive, Jane Roe, said", "the Solicitor General, Jane
+        // Roe, under ...").
+        let role = if said_before || i < 2 {
+            None
+        } else {
+            role_before(doc, i)
+        };
+        if role.is_some() || k == role_first && said_before {
+            let role = role.map(|(rs, re)| (rs, re, country_in(m, gaz, rs, re)));
+            mark_person(doc, out, i..end, role);
+            i = end;
+            continue;
         }
         // "Jane Roe, a mother of two": after a given name (not one that is
         // also a place, "Austin Energy, a utility") any apposition is a role.
@@ -839,13 +872,13 @@ fn given_name_run(doc: &Doc<'_>, i: usize, end: usize) -> bool {
     end - i >= 2 && doc.has(i, flag::GIVEN_NAME) && !doc.has(end - 1, flag::ORG_HEAD)
 }
 
-/// The run `i..end` opens with a given name and news style marks it as a
-/// person: an agent noun before it ("arranger Jane Roe", "tuner Tom
-/// Lee"), or after it ", who ..." ("Jane Roe, who runs a shop") or an age
-/// (", 54,").
+/// News style marks the run `i..end` as a person: an age after it (", 54,"),
+/// or, when it opens with a given name, an agent noun before it ("arranger
+/// Jane Roe", "tuner Tom Lee") or ", who ..." after it ("Jane Roe, who runs
+/// a shop").
 fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
     let n = doc.tokens.len();
-    if !given_name_run(doc, i, end) {
+    if end - i < 2 || doc.has(end - 1, flag::ORG_HEAD) {
         return false;
     }
     let sentence = doc.tokens[i].sentence;
@@ -864,7 +897,8 @@ fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
         && after(1)
             .and_then(|w| w.parse::<u32>().ok())
             .is_some_and(|a| (1..120).contains(&a));
-    agent_before || who || age
+    // An age marks any name; the other marks need a given name first.
+    age || doc.has(i, flag::GIVEN_NAME) && (agent_before || who)
 }
 
 /// The byte range of a role noun phrase set off before the name at token
@@ -872,13 +906,28 @@ fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
 /// noun, right before ", ".
 fn role_before(doc: &Doc<'_>, i: usize) -> Option<(usize, usize)> {
     let head = i - 2;
+    if doc.tok(i - 1) != "," {
+        return None;
+    }
+    // "the Solicitor General, Jane Roe,": a title in capitals after "the"
+    // or a possessive.
+    if doc.has(head, flag::PERSON_TITLE) && doc.has(head, flag::CAP) {
+        let mut s = head;
+        while s > 0 && head - s < 2 && doc.has(s - 1, flag::CAP) && doc.has(s - 1, flag::WORD) {
+            s -= 1;
+        }
+        let opener = s > 0
+            && doc.tokens[s - 1].sentence == doc.tokens[head].sentence
+            && matches!(
+                doc.lower_tok(s - 1),
+                "the" | "'s" | "’s" | "its" | "his" | "her" | "their"
+            );
+        return opener.then(|| (doc.tokens[s].start, doc.tokens[head].end));
+    }
     let role_word = |j: usize| {
         doc.has(j, flag::WORD) && !doc.has(j, flag::CAP) && !doc.has(j, flag::FUNCTION_WORD_LOWER)
     };
-    if doc.tok(i - 1) != ","
-        || !role_word(head)
-        || !doc.has(head, flag::APPOSITIVE_HEAD | flag::PERSON_TITLE_LOWER)
-    {
+    if !role_word(head) || !doc.has(head, flag::APPOSITIVE_HEAD | flag::PERSON_TITLE_LOWER) {
         return None;
     }
     let mut s = head;
@@ -964,6 +1013,17 @@ fn orgs_by_head<'a>(
             if cap_word(j) {
                 j += 1;
             } else if NAME_CONNECTORS.contains(&doc.tok(j)) && j + 1 < n && cap_word(j + 1) {
+                j += 2;
+            } else if matches!(doc.tok(j), "'s" | "’s")
+                && j + 1 < n
+                && cap_word(j + 1)
+                && tok_hit[j - 1].is_none()
+                && !doc.has(j - 1, flag::ACRONYM)
+            {
+                // "National Cattlemen's Beef Association", "Attorney
+                // General's Office": a possessive inside the name; a
+                // known name's ("China's Commerce Ministry") or an
+                // acronym's ("BMW's Board") ends the run.
                 j += 2;
             } else if doc.tok(j) == "of" && j + 2 < n && doc.tok(j + 1) == "the" && cap_word(j + 2)
             {
@@ -1149,7 +1209,7 @@ fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
         return true;
     }
     // A dateline is the leading upper-case run of a line that ends in a
-    // comma or is followed by "(" or a dash.
+    // comma or is followed by "(", a dash or a colon ("MUMBAI: Shares").
     // "ZURICH/BERN —" names two places.
     let upper_tok = |k: usize| {
         let w = doc.tok(k);
@@ -1172,7 +1232,7 @@ fn is_loud(doc: &Doc<'_>, t: usize) -> bool {
         end += 1;
     }
     doc.tok(end) == ","
-        || (end + 1 < doc.tokens.len() && matches!(doc.tok(end + 1), "(" | "-" | "—" | "–"))
+        || (end + 1 < doc.tokens.len() && matches!(doc.tok(end + 1), "(" | "-" | "—" | "–" | ":"))
 }
 
 /// Tokens `s..e` are the wire's name in a dateline ("GENEVA, May 12
@@ -1189,6 +1249,18 @@ fn is_dateline_source(doc: &Doc<'_>, s: usize, e: usize) -> bool {
 /// An acronym that names no body: it carries digits ("COP30", "A380"),
 /// heads a market index ("IBEX 35", "the KOSPI index") or is a unit after a
 /// number ("a 2.88 ERA").
+/// Token `t` is a long upper-case word next to another ("registered GOLDEN
+/// CRUST as a trade mark"): words in capitals, not an acronym.
+fn shouted_words(doc: &Doc<'_>, t: usize) -> bool {
+    let shouted = |k: usize, len: usize| {
+        k < doc.tokens.len()
+            && doc.tokens[k].sentence == doc.tokens[t].sentence
+            && doc.tok(k).len() >= len
+            && doc.tok(k).bytes().all(|c| c.is_ascii_uppercase())
+    };
+    shouted(t, 5) && (t > 0 && shouted(t - 1, 4) || shouted(t + 1, 4))
+}
+
 fn is_index_or_code(doc: &Doc<'_>, t: usize) -> bool {
     let next = |k: usize| {
         doc.tokens
@@ -1234,7 +1306,8 @@ fn orgs_by_acronym_and_introducer<'a>(
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && !doc.has(t, flag::ACRONYM_STOPWORD)
             && !is_index_or_code(doc, t)
-            && !is_dateline_source(doc, t, t + 1);
+            && !is_dateline_source(doc, t, t + 1)
+            && !shouted_words(doc, t);
         if acronym && !is_loud(doc, t) {
             let initials = initials.get_or_insert_with(|| {
                 out.iter()
@@ -1268,7 +1341,8 @@ fn orgs_by_acronym_and_introducer<'a>(
             && doc.has(t - 1, flag::ORG_INTRODUCER)
             && !doc.has(t, flag::NAME_STOPWORD)
             && !(t + 1 < n
-                && doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD);
+                && (doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
+                    || doc.tok(t + 1) == "&"));
         if introduced && !singles.contains(&w) {
             singles.push(w);
         }
@@ -1330,10 +1404,11 @@ fn other_country<'m>(
     gaz: &[GazHit<'_>],
     g: &GazHit<'_>,
     org: &EntityDef,
-) -> Option<&'m EntityDef> {
+) -> Option<(&'m EntityDef, Option<usize>)> {
     let org_country = org.country.as_deref()?;
     let mut k = doc.token_at(g.start);
-    if k > 0 && matches!(doc.tok(k - 1), "'s" | "’s") {
+    let possessive = k > 0 && matches!(doc.tok(k - 1), "'s" | "’s");
+    if possessive {
         k -= 1;
     }
     let p = &gaz[tok_hit[k.checked_sub(1)?]?];
@@ -1342,7 +1417,10 @@ fn other_country<'m>(
         .entity
         .map(|e| &m.tables.entities[e])
         .filter(|d| d.kind == EntityKind::Country && d.id != org_country)?;
-    (adjacent && p.keep).then_some(country)
+    // "the Danish Environmental Protection Agency": the demonym is part of
+    // the body's name.
+    let named_with = (!possessive && p.form == Form::Demonym).then_some(p.start);
+    (adjacent && p.keep).then_some((country, named_with))
 }
 
 /// "the Department of Agriculture" in an article that never names the
@@ -1388,9 +1466,25 @@ fn generic_abroad<'m>(
 }
 
 /// Another country's body named like a gazetteer one: "Senate" of Mexico is
-/// `org:senate`, or `org:mexico-congress` where `org:congress` is taken.
-fn foreign_body<'a>(doc: &Doc<'a>, m: &Model, g: &GazHit<'_>, country: &EntityDef) -> Draft<'a> {
+/// `org:senate`, or `org:mexico-congress` where `org:congress` is taken; a
+/// demonym before the name, at `named_with`, is part of it ("Danish
+/// Environmental Protection Agency" is
+/// `org:danish-environmental-protection-agency`).
+fn foreign_body<'a>(
+    doc: &Doc<'a>,
+    m: &Model,
+    g: &GazHit<'_>,
+    country: &EntityDef,
+    named_with: Option<usize>,
+) -> Draft<'a> {
     let name = &doc.text[g.start..g.end];
+    if let Some(s) = named_with {
+        return Draft {
+            country: Some(Cow::Owned(country.id.clone())),
+            id: Cow::Owned(slug_id("org:", &doc.text[s..g.end])),
+            ..org_draft(name)
+        };
+    }
     let plain = slug_id("org:", name);
     let id = if m.tables.entities.iter().any(|d| d.id == plain) {
         slug_id(&format!("org:{}-", slug_id("", &country.name)), name)

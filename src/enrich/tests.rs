@@ -2924,3 +2924,77 @@ fn a_cells_nuclear_export_is_not_trade_policy() {
     assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
     assert!(has(&r, "instrument:export-control"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_royal_title_marks_a_single_name() {
+    let r = run(
+        "Norway fair",
+        "Queen Sonja toured the harbour in Oslo. King Harald V met exporters at the fair. Farmers from Prince Edward Island and shops on King Street took part.",
+    );
+    assert!(has(&r, "person:sonja"), "{:?}", ids(&r));
+    assert_eq!(entity(&r, "person:sonja").role.as_deref(), Some("Queen"));
+    assert!(has(&r, "person:harald-v"), "{:?}", ids(&r));
+    let persons: Vec<&str> = ids(&r)
+        .into_iter()
+        .filter(|id| id.starts_with("person:"))
+        .collect();
+    assert_eq!(persons, ["person:sonja", "person:harald-v"]);
+}
+
+#[test]
+fn a_demonym_before_a_foreign_body_is_part_of_its_name() {
+    let r = run(
+        "Lake study",
+        "Maja Berg, a chemist at the Swedish Environmental Protection Agency, said the levels vary.",
+    );
+    assert!(
+        has(&r, "org:swedish-environmental-protection-agency"),
+        "{:?}",
+        ids(&r)
+    );
+    let org = entity(&r, "org:swedish-environmental-protection-agency");
+    assert_eq!(org.country.as_deref(), Some("country:SE"));
+}
+
+#[test]
+fn a_possessive_inside_an_organisation_name_stays_in_it() {
+    let r = run(
+        "Fund backs deal",
+        "The Children's Investment Fund backed the trade deal. China's Commerce Ministry welcomed it.",
+    );
+    assert!(has(&r, "org:childrens-investment-fund"), "{:?}", ids(&r));
+    assert!(has(&r, "org:mofcom"), "{:?}", ids(&r));
+    assert!(!has(&r, "org:investment-fund"), "{:?}", ids(&r));
+}
+
+#[test]
+fn datelines_with_a_colon_titles_in_capitals_and_shouted_brands_are_no_organisations() {
+    let r = run(
+        "Brussels votes",
+        "VIENNA: Ministers met on Monday. Anna Cavazzini, the German MEP, said the deal was fair. Acme registered SILVER SPOON as a trade mark. Industry body Grain & Feed Trade Council said the duty would go.",
+    );
+    let orgs: Vec<&str> = ids(&r)
+        .into_iter()
+        .filter(|id| id.starts_with("org:"))
+        .collect();
+    assert_eq!(orgs, ["org:grain-and-feed-trade-council"]);
+}
+
+#[test]
+fn an_age_a_title_set_off_before_and_a_relative_mark_persons() {
+    let r = run(
+        "Ferry owner",
+        "Oskar Lindqvist, 41, runs a ferry across the strait. The bill was tabled by the Chief Secretary, Moira Blackwood, during the debate. His widow, Ines Carvalho, said the family was relieved.",
+    );
+    for id in [
+        "person:oskar-lindqvist",
+        "person:moira-blackwood",
+        "person:ines-carvalho",
+    ] {
+        assert!(has(&r, id), "{id}: {:?}", ids(&r));
+    }
+    assert_eq!(
+        entity(&r, "person:moira-blackwood").role.as_deref(),
+        Some("Chief Secretary")
+    );
+}
