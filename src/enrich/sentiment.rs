@@ -25,6 +25,9 @@ const NEGATION: f32 = -0.74;
 const NEGATION_REACH: usize = 3;
 /// Words between a verb and the barrier, allowance or talks it acts on.
 const BARRIER_REACH: usize = 4;
+/// Words from an easing word to the "end" verb that ends it ("a pause on
+/// higher reciprocal duties ends").
+const RELIEF_END_REACH: usize = 8;
 /// Words between an easing verb and a barrier after "from" ("exempted
 /// coffee, beef, bananas and tea from tariffs"): the list of what is
 /// exempted may be long.
@@ -275,6 +278,25 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             ) && object_of(tok(h)).is_some_and(|(b, _)| b == t)
         })
     };
+    // An "end" verb after an easing word that acts on a barrier before it
+    // ends that relief ("the pause on tariffs ends", "the suspension of
+    // duties ended").
+    let relief_ends = |t: usize| {
+        if !matches!(doc.lower_tok(t), "end" | "ends" | "ended" | "ending") {
+            return false;
+        }
+        // Its barrier is before it ("end the duties" ends a barrier).
+        let Some((b, Object::Barrier)) = object_of(t).filter(|&(b, _)| b < t) else {
+            return false;
+        };
+        hits.iter().any(|h| {
+            let v = tok(h);
+            matches!(h.term, SentTerm::Ease(_))
+                && v < b
+                && words_apart(doc, v, t) <= RELIEF_END_REACH
+                && object_of(v) == Some((b, Object::Barrier))
+        })
+    };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
             h.term == SentTerm::Price && {
@@ -317,6 +339,8 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             {
                 continue
             }
+            // "when a pause on higher duties ends": the relief ends.
+            SentTerm::Ease(x) if relief_ends(t) => -x,
             SentTerm::Ease(x) => match object_of(t) {
                 Some((_, Object::Barrier | Object::Allowance)) => x,
                 Some((b, Object::Process)) if spans_duration(t, b) => x,

@@ -2998,3 +2998,29 @@ fn an_age_a_title_set_off_before_and_a_relative_mark_persons() {
         Some("Chief Secretary")
     );
 }
+
+#[test]
+fn the_end_of_a_pause_on_tariffs_is_no_relief() {
+    let r = run(
+        "U.S. tariffs on Mexican steel",
+        "Mexican steelmakers braced for Friday, when the pause on the tariffs ends, trade officials said. Washington set the duty at 25%.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert_ne!(
+        r.sentiment.label,
+        SentimentLabel::Positive,
+        "{:?}",
+        r.sentiment
+    );
+    // Extending the pause still is.
+    let r = run(
+        "U.S. tariffs on Mexican steel",
+        "Washington extended the pause on the tariffs on Mexican steel for 90 days, trade officials said.",
+    );
+    assert_eq!(
+        r.sentiment.label,
+        SentimentLabel::Positive,
+        "{:?}",
+        r.sentiment
+    );
+}
