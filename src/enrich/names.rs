@@ -638,7 +638,6 @@ fn people_by_title<'a>(
     }
 }
 
-/// True when a token after the headline reads `word`.
 /// Titles that royals carry before a single name ("Queen Máxima", "King
 /// Charles III").
 const ROYAL_TITLES: [&str; 8] = [
@@ -668,6 +667,7 @@ fn regnal_name(doc: &Doc<'_>, i: usize) -> Option<usize> {
     (!capital_next).then_some(end)
 }
 
+/// True when a token after the headline reads `word`.
 fn in_body(doc: &Doc<'_>, word: &str) -> bool {
     (doc.token_at(doc.title_end)..doc.tokens.len()).any(|t| doc.tok(t) == word)
 }
@@ -1246,9 +1246,6 @@ fn is_dateline_source(doc: &Doc<'_>, s: usize, e: usize) -> bool {
         && matches!(doc.tok(e + 1), "-" | "—" | "–")
 }
 
-/// An acronym that names no body: it carries digits ("COP30", "A380"),
-/// heads a market index ("IBEX 35", "the KOSPI index") or is a unit after a
-/// number ("a 2.88 ERA").
 /// Token `t` is a long upper-case word next to another ("registered GOLDEN
 /// CRUST as a trade mark"): words in capitals, not an acronym.
 fn shouted_words(doc: &Doc<'_>, t: usize) -> bool {
@@ -1261,6 +1258,9 @@ fn shouted_words(doc: &Doc<'_>, t: usize) -> bool {
     shouted(t, 5) && (t > 0 && shouted(t - 1, 4) || shouted(t + 1, 4))
 }
 
+/// An acronym that names no body: it carries digits ("COP30", "A380"),
+/// heads a market index ("IBEX 35", "the KOSPI index") or is a unit after a
+/// number ("a 2.88 ERA").
 fn is_index_or_code(doc: &Doc<'_>, t: usize) -> bool {
     let next = |k: usize| {
         doc.tokens

@@ -1021,9 +1021,9 @@ fn read_direction<'a>(
         // word is (the tokenizer marked those).
         let anywhere = (c0..c1).any(|k| long_all_targets_at(doc, m, k, c1));
         // "The average effective U.S. tariff rate is about 18%": an average
-        // over every partner.
-        let averaged = (cue.saturating_sub(7).max(c0)..cue)
-            .any(|k| matches!(doc.lower_tok(k), "average" | "effective"));
+        // over every partner ("effective" alone may be a date: "Effective
+        // Aug. 1, a 25% tariff ...").
+        let averaged = (cue.saturating_sub(7).max(c0)..cue).any(|k| doc.lower_tok(k) == "average");
         r.global = anywhere
             || averaged
             || m.lex
