@@ -288,13 +288,14 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 29] = [
+pub(crate) const RULE_KINDS: [&str; 30] = [
     "not-org",
     "not-org-before",
     "function-word",
     "surname-first",
     "person-title",
     "person-title-lower",
+    "royal-title",
     "appositive-head",
     "org-head",
     "org-introducer",

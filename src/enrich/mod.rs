@@ -513,6 +513,8 @@ pub(crate) struct Lex {
     /// Names that look like organisations but are places or things.
     pub(crate) not_org: WordSet,
     pub(crate) surname_first: WordSet,
+    /// Titles that mark a single name ("Queen Sonja").
+    pub(crate) royal_title: WordSet,
     /// The tariff words, for the last part of a compound
     /// ("counter-tariffs"); whole tokens carry [`flag::TARIFF_CUE`].
     pub(crate) tariff_cue: WordSet,
@@ -626,6 +628,7 @@ impl Lex {
             generic_body: set("generic-body"),
             not_org: set("not-org"),
             surname_first: set("surname-first"),
+            royal_title: set("royal-title"),
             tariff_cue: set("tariff-cue"),
             domestic_tax: set("domestic-tax"),
             tax_trade_word: set("tax-trade-word"),

@@ -317,9 +317,7 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
     let mut words = 0;
     while j < n && doc.tokens[j].sentence == sentence && words < 4 {
         let t = doc.tok(j);
-        if doc.flags(j) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
-            == flag::WORD | flag::CAP
-        {
+        if name_word(doc, j) {
             words += 1;
             j += 1;
             // An initial: "D. John Sauer".
@@ -351,6 +349,13 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
         return None;
     }
     Some(j)
+}
+
+/// Token `j` is a capitalised word that may be part of a name: no
+/// stopword, no acronym.
+fn name_word(doc: &Doc<'_>, j: usize) -> bool {
+    doc.flags(j) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
+        == flag::WORD | flag::CAP
 }
 
 fn is_acronym(t: &str) -> bool {
@@ -573,7 +578,7 @@ fn people_by_title<'a>(
             i = doc.next_cap(i + 1);
             continue;
         }
-        let royal = is_head && ROYAL_TITLES.contains(&doc.tok(h));
+        let royal = is_head && m.lex.royal_title.contains(doc.tok(h));
         let Some(end) = name_at(doc, i)
             .or_else(|| royal.then(|| regnal_name(doc, i)).flatten())
             // "Prince Edward Island" is a place.
@@ -638,20 +643,12 @@ fn people_by_title<'a>(
     }
 }
 
-/// Titles that royals carry before a single name ("Queen Máxima", "King
-/// Charles III").
-const ROYAL_TITLES: [&str; 8] = [
-    "King", "Queen", "Prince", "Princess", "Emperor", "Empress", "Sultan", "Emir",
-];
-
 /// The end of a royal's single name at token `i`, with its regnal number
 /// ("Charles III"): a capitalised word that is no place or organisation
 /// word ("King Street") and that no other capitalised word follows.
 fn regnal_name(doc: &Doc<'_>, i: usize) -> Option<usize> {
     let n = doc.tokens.len();
-    let word = doc.flags(i) & (flag::WORD | flag::CAP | flag::NAME_STOPWORD | flag::ACRONYM)
-        == flag::WORD | flag::CAP;
-    if !word || doc.has(i, flag::PLACE_NOUN | flag::ORG_HEAD) {
+    if !name_word(doc, i) || doc.has(i, flag::PLACE_NOUN | flag::ORG_HEAD) {
         return None;
     }
     let regnal = |t: &str| !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b"IVX".contains(&b));

@@ -268,6 +268,18 @@ fn rate_candidates(doc: &Doc<'_>) -> Vec<usize> {
     out
 }
 
+/// The value of a number token ("1,758", "15.6"). A digit string past
+/// f64's range parses as infinity, which JSON cannot carry; no such number
+/// is a rate.
+fn number_value(digits: &str) -> Option<f64> {
+    let parsed = if digits.contains(',') {
+        digits.replace(',', "").parse::<f64>()
+    } else {
+        digits.parse::<f64>()
+    };
+    parsed.ok().filter(|v| v.is_finite())
+}
+
 /// Token `i` is the number in "between 20 and 30 per cent", which takes
 /// the unit of the number after "and".
 fn between_and(doc: &Doc<'_>, i: usize) -> bool {
@@ -284,7 +296,7 @@ fn between_and(doc: &Doc<'_>, i: usize) -> bool {
 fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
     let tok = doc.tokens[i];
     if between_and(doc, i) {
-        let value = doc.tok(i).replace(',', "").parse::<f64>().ok()?;
+        let value = number_value(doc.tok(i))?;
         return rate_at(doc, i + 2).map(|(_, end)| (value, end));
     }
     // Cheap test first: a unit follows ("%", "percent", "per cent",
@@ -296,17 +308,7 @@ fn rate_at(doc: &Doc<'_>, i: usize) -> Option<(f64, usize)> {
         return None;
     }
     let value = match tok.kind {
-        // A digit string past f64's range parses as infinity, which JSON
-        // cannot carry; no such rate is a rate.
-        TokKind::Number => {
-            let digits = doc.tok(i);
-            let parsed = if digits.contains(',') {
-                digits.replace(',', "").parse::<f64>()
-            } else {
-                digits.parse::<f64>()
-            };
-            parsed.ok().filter(|v| v.is_finite())?
-        }
+        TokKind::Number => number_value(doc.tok(i))?,
         TokKind::Word => {
             // "one hundred percent": take the compound only from its start.
             if i > 0 && word_number(doc.tok(i - 1)).is_some() {
