@@ -74,6 +74,14 @@ pub(crate) fn extract(
         if blocked(doc, i, end_tok) {
             continue;
         }
+        // "keep its 3 percent levy on revenues": the rate's own noun is a
+        // tax at home, whatever verb governs it.
+        let taxed = (end_tok + 1..(end_tok + 4).min(doc.tokens.len()))
+            .find(|&k| is_cue(doc, m, k))
+            .is_some_and(|k| domestic_tax(doc, m, k));
+        if taxed {
+            continue;
+        }
         // A verb of imposing or paying that governs the rate stands in for
         // a tariff word ("Cambodia and Pakistan got 19%", "India's exporters
         // now pay 25%"), and wins over one before a relative ("Canada's EV
@@ -118,7 +126,20 @@ pub(crate) fn extract(
         // Goods pay 25% when they come from Mexico").
         let named = r.imposer.is_some() || r.targets.is_some();
         let s = r.sentence;
+        // "... face a 25% U.S. tariff. Steel and aluminum have paid 50%
+        // since June": a rate right after a sentence with a tariff rate
+        // goes on with that sentence's tariff.
+        let goes_on = verb_only
+            && matches!(
+                doc.lower_tok(cue),
+                "pay" | "pays" | "paid" | "paying" | "face" | "faces" | "faced" | "facing"
+            )
+            && rates
+                .last()
+                .is_some_and(|last: &Rate| last.sentence + 1 == s && !last.global)
+            && cue_in_sentence(doc, m, s - 1);
         let stands = (named && (!rates.is_empty() || s > 0 && cue_in_sentence(doc, m, s - 1)))
+            || goes_on
             || cue_in_sentence(doc, m, s);
         if verb_only && !stands {
             continue;
@@ -130,6 +151,8 @@ pub(crate) fn extract(
     respectively(doc, &mut rates);
     fill_defaults(doc, m, &parties, &mut rates);
     let mut out: Vec<TariffMeasure> = Vec::new();
+    // Per measure in `out`: it comes from the headline.
+    let mut headline: Vec<bool> = Vec::new();
     for r in rates {
         let Some(imposer) = r.imposer else { continue };
         let targets: Vec<Option<&str>> = match r.targets {
@@ -155,9 +178,31 @@ pub(crate) fn extract(
                     goods: r.goods.iter().map(|&g| g.to_owned()).collect(),
                     text: text.clone(),
                 });
+                headline.push(doc.in_title(doc.tokens[r.tok].start));
             }
         }
     }
+    // "U.S. puts 17% duty on Mexican tomatoes" over a body's 17.09%: the
+    // headline rounded the body's rate, which stands for both.
+    let rounded = |k: usize| {
+        let t = &out[k];
+        headline[k]
+            && t.rate_percent.fract() == 0.0
+            && out.iter().zip(&headline).any(|(b, &in_title)| {
+                !in_title
+                    && b.imposer == t.imposer
+                    && b.target == t.target
+                    && b.rate_percent.fract() != 0.0
+                    && (b.rate_percent.trunc() == t.rate_percent
+                        || b.rate_percent.round() == t.rate_percent)
+            })
+    };
+    let drop: Vec<bool> = (0..out.len()).map(rounded).collect();
+    let mut k = 0;
+    out.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
     out
 }
 
@@ -409,13 +454,25 @@ fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
             .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
-/// Token `k` is "tax" or "taxes" for a tax at home, not a tariff: after a
+/// Token `k` is "tax" or "taxes" for a tax at home, not a tariff (so is a
+/// levy on revenue or profits): after a
 /// word that says so ("digital services tax", "income taxes"), or bare with
 /// nothing in its sentence that points at trade, no import or goods word
 /// and no "on"/"from" before a name ("The 3% tax applies to revenue ..." is
 /// a domestic tax; "a 10% tax on imported steel" and "a 25% tax on Mexican
 /// steel" are tariffs).
 fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
+    // "a 3 percent levy on revenue that tech firms earn": a charge on what
+    // a firm earns is a tax, whatever it is called.
+    let on_earnings = k + 2 < doc.tokens.len()
+        && doc.tok(k + 1) == "on"
+        && matches!(
+            doc.lower_tok(k + 2),
+            "revenue" | "revenues" | "income" | "incomes" | "profits" | "earnings" | "turnover"
+        );
+    if on_earnings && matches!(doc.lower_tok(k), "tax" | "taxes" | "levy" | "levies") {
+        return true;
+    }
     if !matches!(doc.lower_tok(k), "tax" | "taxes") {
         return false;
     }
@@ -664,6 +721,40 @@ fn pronoun_imposer<'a>(
     // phrase: only lower-case words (and the rate) between it and the
     // tariff word.
     let opens = (c0..k).all(|j| doc.tokens[j].kind == TokKind::Punct);
+    // "Oman will scrap duties on Indian goods, which now pay its 5% tariff":
+    // in a relative clause the possessive is the main clause's subject.
+    let relative = (c0 + 1..k)
+        .rev()
+        .find(|&j| matches!(doc.lower_tok(j), "which" | "that") && doc.tok(j - 1) == ",")
+        .filter(|&j| {
+            (j + 1..k).all(|w| doc.tokens[w].kind == TokKind::Word && !doc.has(w, flag::CAP))
+        });
+    if let Some(j) = relative {
+        return parties
+            .iter()
+            .find(|p| {
+                p.tok >= c0
+                    && p.tok_end < j
+                    && !p.agent_only
+                    && after_preposition(doc, p).is_none()
+                    && (doc.has(p.tok_end, flag::IMPOSE_VERB)
+                        || matches!(
+                            doc.lower_tok(p.tok_end),
+                            "will"
+                                | "would"
+                                | "shall"
+                                | "can"
+                                | "could"
+                                | "may"
+                                | "must"
+                                | "has"
+                                | "had"
+                                | "is"
+                                | "was"
+                        ))
+            })
+            .map(|p| p.id);
+    }
     let modifies = opens
         && (k + 1..head).all(|j| {
             doc.tokens[j].kind != TokKind::Word
@@ -694,6 +785,44 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
                 "imports" | "goods" | "products" | "exports" | "shipments" | "steel" | "cars"
             )
     })
+}
+
+/// Gapping: "Serbia faces 35% and Bosnia 30%", "goods from India face 25%,
+/// and those from Bangladesh and Vietnam 20%". The parties right before the
+/// rate at token `n`, after an "and" that left the verb out, are whom that
+/// rate falls on.
+fn gapped_subject<'p, 'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&'p Party<'a>],
+    n: usize,
+) -> Option<Vec<&'p Party<'a>>> {
+    let last = in_clause
+        .iter()
+        .rev()
+        .find(|p| p.tok_end == n && !p.agent_only)?;
+    let mut group = vec![*last];
+    let mut first = last.tok;
+    let before = last.tok;
+    for q in in_clause.iter().rev().filter(|q| q.tok_end < before) {
+        let joined = q.tok_end < first
+            && (q.tok_end..first).all(|k| matches!(doc.tok(k), "and" | "," | "or"));
+        if q.agent_only || !joined {
+            break;
+        }
+        group.insert(0, *q);
+        first = q.tok;
+    }
+    let mut k = first;
+    if k >= 2
+        && doc.lower_tok(k - 1) == "from"
+        && matches!(
+            doc.lower_tok(k - 2),
+            "those" | "goods" | "imports" | "products"
+        )
+    {
+        k -= 2;
+    }
+    (k >= 1 && doc.lower_tok(k - 1) == "and").then_some(group)
 }
 
 /// "32.6 percent for producers in Taiwan", "on goods made in Vietnam": the
@@ -946,11 +1075,20 @@ fn read_direction<'a>(
         };
         doc.tokens[k].kind == TokKind::Number && contrast && rate_at(doc, k).is_some()
     });
+    // Parties that another rate of the clause takes by gapping ("... 25%,
+    // and those from Bangladesh 20%") are no object of this one.
+    let gapped_elsewhere: Vec<usize> = (c0..c1)
+        .filter(|&n| n != i && rate_at(doc, n).is_some())
+        .filter_map(|n| gapped_subject(doc, &in_clause, n))
+        .flatten()
+        .map(|p| p.tok)
+        .collect();
     let object = |from: usize, last: usize| {
         in_clause.iter().copied().find(|p| {
             p.tok > from
                 && p.tok <= last
                 && contrast_at.is_none_or(|k| p.tok < k)
+                && !gapped_elsewhere.contains(&p.tok)
                 && !p.agent_only
                 && (matches!(
                     after_preposition(doc, p),
@@ -977,7 +1115,15 @@ fn read_direction<'a>(
     if explicit.is_some_and(|p| Some(p.id) == r.imposer) {
         r.imposer = None;
     }
-    if let Some(p) = explicit {
+    let gapped = gapped_subject(doc, &in_clause, i);
+    if let Some(group) = gapped {
+        let t: Vec<&str> = group
+            .iter()
+            .map(|p| p.id)
+            .filter(|&id| Some(id) != r.imposer)
+            .collect();
+        r.targets = (!t.is_empty()).then_some(t);
+    } else if let Some(p) = explicit {
         // "from Canada and Mexico": coordinated parties share the rate.
         let mut targets = vec![p.id];
         let mut last = p.tok_end;

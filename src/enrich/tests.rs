@@ -3024,3 +3024,88 @@ fn the_end_of_a_pause_on_tariffs_is_no_relief() {
         r.sentiment
     );
 }
+
+#[test]
+fn a_rate_after_and_with_its_verb_left_out_falls_on_the_party_before_it() {
+    let r = run(
+        "Chile faces 15% U.S. duty and Peru 10%",
+        "Under the new schedule, products from Colombia will pay a 12 percent U.S. tariff, and those from Ecuador and Bolivia 18 percent.",
+    );
+    let t = tariffs(&r);
+    for want in [
+        measure("country:US", Some("country:CL"), 15.0),
+        measure("country:US", Some("country:PE"), 10.0),
+        measure("country:US", Some("country:CO"), 12.0),
+        measure("country:US", Some("country:EC"), 18.0),
+        measure("country:US", Some("country:BO"), 18.0),
+    ] {
+        assert!(t.contains(&want), "{want:?} not in {t:?}");
+    }
+    assert_eq!(t.len(), 5, "{t:?}");
+}
+
+#[test]
+fn a_headline_rate_that_rounds_the_bodys_gives_no_second_measure() {
+    let r = run(
+        "Canada sets 12% duty on Chinese steel wire",
+        "Canada will charge a provisional duty of 12.4% on steel wire from China, the border agency said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:CN"), 12.4)]
+    );
+    // A headline rate the body does not round stays.
+    let r = run(
+        "Canada sets 15% duty on Chinese steel wire",
+        "Canada will charge a provisional duty of 12.4% on steel wire from China, the border agency said.",
+    );
+    assert_eq!(tariffs(&r).len(), 2, "{:?}", tariffs(&r));
+}
+
+#[test]
+fn its_in_a_relative_clause_is_the_main_clauses_subject() {
+    let r = run(
+        "Gulf trade",
+        "Washington lifted its levies on Kenyan coffee to 20 percent last year. Now Qatar will remove duties on most Kenyan products, which currently pay its usual tariff of 4 percent.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:QA", Some("country:KE"), 4.0)),
+        "{t:?}"
+    );
+    assert!(
+        !t.contains(&measure("country:US", Some("country:KE"), 4.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_levy_on_revenue_is_a_tax_not_a_tariff() {
+    let r = run(
+        "Paris keeps tech levy",
+        "France will keep its 3 percent levy on revenues that large platforms earn from French users, despite Washington's 10 percent tariff on French wine.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:FR"), 10.0)]
+    );
+}
+
+#[test]
+fn a_paid_rate_right_after_a_tariff_sentence_goes_on_with_its_tariff() {
+    let title = "Brazil and the U.S.";
+    let body = "Brazilian goods face a 10% U.S. tariff on most exports. Coffee and beef have paid 40% since August.";
+    let r = run(title, body);
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:US", Some("country:BR"), 40.0)),
+        "{t:?}"
+    );
+    // Without a tariff rate just before, a paid share is none.
+    let r = run(
+        title,
+        "Brazilian goods face a 10% U.S. tariff on most exports. Analysts were upbeat. Coffee and beef have paid 40% since August.",
+    );
+    let t = tariffs(&r);
+    assert!(t.iter().all(|m| m.2 != 40.0), "{t:?}");
+}
