@@ -3109,3 +3109,61 @@ fn a_paid_rate_right_after_a_tariff_sentence_goes_on_with_its_tariff() {
     let t = tariffs(&r);
     assert!(t.iter().all(|m| m.2 != 40.0), "{t:?}");
 }
+
+#[test]
+fn a_welfare_subsidy_is_not_trade_policy() {
+    let r = run(
+        "Subsidised childcare widens for New Zealand families",
+        "Families in New Zealand can claim subsidised childcare for 30 hours a week from July, the government said. The childcare subsidy covers 80 per cent of fees for low-income households, and the rate falls as income rises. Providers said demand for daycare places would grow.",
+    );
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(!has(&r, "instrument:subsidy"), "{:?}", ids(&r));
+    // Subsidies to an industry that a trading partner contests still are.
+    let r = run(
+        "Washington challenges Chinese steel subsidies",
+        "The United States asked the WTO to rule on Chinese subsidies to steelmakers, saying they distort trade, and threatened countervailing duties.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+}
+
+#[test]
+fn racehorses_named_for_trade_words_are_no_trade_policy() {
+    let r = run(
+        "Quota Buster wins at Ascot as Free Trade fades",
+        "ASCOT, England (Wire Sport) - Quota Buster, a five-year-old gelding, won the handicap over seven furlongs, with the filly Free Trade fading to fourth. The jockey said the colt had travelled well. Bookmakers cut Quota Buster for the next big race, and the trainer said the tariff of weights had suited him.",
+    );
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy);
+}
+
+#[test]
+fn shutting_a_partner_out_of_public_tenders_is_trade_policy() {
+    let r = run(
+        "Japan shuts Korean firms out of rail tenders in tit-for-tat step",
+        "Japan will bar South Korean companies from public tenders for railway signalling, retaliating against a Korean rule that excluded Japanese bidders. Officials in Seoul called it protectionism. Hospitals and schools are not covered by the restriction.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+}
+
+#[test]
+fn calling_a_measure_discriminatory_is_hostile_but_non_discriminatory_is_not() {
+    let r = run(
+        "China faults U.S. chip rules",
+        "China's commerce ministry said the new U.S. export controls on chips were discriminatory. Beijing will study the rules, it said.",
+    );
+    assert_eq!(
+        r.sentiment.label,
+        SentimentLabel::Negative,
+        "{:?}",
+        r.sentiment
+    );
+    let r = run(
+        "EU sets EV price deal terms",
+        "China urged Brussels to handle the price undertakings on its electric cars in a fair and non-discriminatory way. Talks on the tariffs will continue.",
+    );
+    assert_ne!(
+        r.sentiment.label,
+        SentimentLabel::Negative,
+        "{:?}",
+        r.sentiment
+    );
+}
