@@ -3167,3 +3167,30 @@ fn calling_a_measure_discriminatory_is_hostile_but_non_discriminatory_is_not() {
         r.sentiment
     );
 }
+
+#[test]
+fn british_irish_and_accented_given_names_mark_a_person() {
+    let r = run(
+        "Port strike",
+        "Niamh Brennan, who runs a haulage firm in Dover, said queues grew. Ramón Ibáñez, who exports olive oil, agreed.",
+    );
+    assert!(has(&r, "person:niamh-brennan"), "{:?}", ids(&r));
+    assert!(has(&r, "person:ramon-ibanez"), "{:?}", ids(&r));
+}
+
+#[test]
+fn registries_congresses_and_devolved_governments_are_bodies() {
+    let r = run(
+        "UK property",
+        "Figures from HM Land Registry showed prices rose. The Welsh Government and the Trades Union Congress urged talks, and the Scottish Government said it was not a party.",
+    );
+    for id in [
+        "org:hm-land-registry",
+        "org:welsh-government",
+        "org:tuc",
+        "org:scottish-government",
+    ] {
+        assert!(has(&r, id), "{id} not in {:?}", ids(&r));
+    }
+    assert!(!has(&r, "org:congress"), "{:?}", ids(&r));
+}
