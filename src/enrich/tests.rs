@@ -3194,3 +3194,37 @@ fn registries_congresses_and_devolved_governments_are_bodies() {
     }
     assert!(!has(&r, "org:congress"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_plural_title_marks_both_coordinated_names_even_one_opening_with_a_place() {
+    let r = run(
+        "Sanctions",
+        "Washington sanctioned the government of co-presidents Carlos Ruiz and Florence Mbeki. Senators Jane Doe and Victoria Achebe welcomed it.",
+    );
+    for id in [
+        "person:carlos-ruiz",
+        "person:florence-mbeki",
+        "person:jane-doe",
+        "person:victoria-achebe",
+    ] {
+        assert!(has(&r, id), "{id} not in {:?}", ids(&r));
+    }
+    assert!(!has(&r, "location:florence"), "{:?}", ids(&r));
+}
+
+#[test]
+fn crude_edible_oils_and_military_planes_are_no_traded_commodities() {
+    let r = run(
+        "India trims duty on edible oils",
+        "India cut the import duty on crude palm oil and crude sunflower oil to 10 per cent. The U.S. sent military planes to carry the delegation to New Delhi for tariff talks.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(!has(&r, "commodity:crude-oil"), "{:?}", ids(&r));
+    assert!(!has(&r, "commodity:aircraft"), "{:?}", ids(&r));
+    // Crude oil and aircraft as goods still count.
+    let r = run(
+        "India trims duty on crude",
+        "India cut the import duty on crude oil to 1 per cent and on aircraft parts to zero.",
+    );
+    assert!(has(&r, "commodity:crude-oil"), "{:?}", ids(&r));
+}
