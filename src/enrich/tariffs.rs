@@ -825,6 +825,25 @@ fn gapped_subject<'p, 'a>(
     (k >= 1 && doc.lower_tok(k - 1) == "and").then_some(group)
 }
 
+/// Party `p` is one of the gapped subjects ([`gapped_subject`]) of a rate
+/// other than the one at token `i`: the parties joined to it end right
+/// before that rate.
+fn gapped_elsewhere(doc: &Doc<'_>, in_clause: &[&Party<'_>], p: &Party<'_>, i: usize) -> bool {
+    let mut end = p.tok_end;
+    let from = p.tok_end;
+    for q in in_clause.iter().filter(|q| q.tok >= from) {
+        let joined = q.tok > end && (end..q.tok).all(|k| matches!(doc.tok(k), "and" | "," | "or"));
+        if !joined {
+            break;
+        }
+        end = q.tok_end;
+    }
+    end != i
+        && end < doc.tokens.len()
+        && rate_at(doc, end).is_some()
+        && gapped_subject(doc, in_clause, end).is_some_and(|g| g.iter().any(|x| x.tok == p.tok))
+}
+
 /// "32.6 percent for producers in Taiwan", "on goods made in Vietnam": the
 /// party is where the goods are made.
 fn makers_in(doc: &Doc<'_>, p: &Party<'_>) -> bool {
@@ -1075,20 +1094,14 @@ fn read_direction<'a>(
         };
         doc.tokens[k].kind == TokKind::Number && contrast && rate_at(doc, k).is_some()
     });
-    // Parties that another rate of the clause takes by gapping ("... 25%,
-    // and those from Bangladesh 20%") are no object of this one.
-    let gapped_elsewhere: Vec<usize> = (c0..c1)
-        .filter(|&n| n != i && rate_at(doc, n).is_some())
-        .filter_map(|n| gapped_subject(doc, &in_clause, n))
-        .flatten()
-        .map(|p| p.tok)
-        .collect();
     let object = |from: usize, last: usize| {
         in_clause.iter().copied().find(|p| {
             p.tok > from
                 && p.tok <= last
                 && contrast_at.is_none_or(|k| p.tok < k)
-                && !gapped_elsewhere.contains(&p.tok)
+                // Another rate of the clause takes it by gapping ("... 25%,
+                // and those from Bangladesh 20%").
+                && !gapped_elsewhere(doc, &in_clause, p, i)
                 && !p.agent_only
                 && (matches!(
                     after_preposition(doc, p),
