@@ -633,12 +633,12 @@ fn people_by_title<'a>(
         // A title after "and" starts another titled person, handled on its own.
         if end + 1 < n && doc.tok(end) == "and" && !doc.has(end + 1, flag::PERSON_TITLE) {
             if let Some(e2) = name_at(doc, end + 1) {
-                // A place name may open the second name ("co-presidents
-                // Daniel Ortega and Rosario Murillo").
-                let named = tok_hit[end + 1].is_some_and(|g| {
-                    gaz[g].keep
-                        && !(kind_of(m, &gaz[g]) == Some(EntityKind::Location) && e2 - end >= 3)
-                });
+                // A place name may open a second name of two words or more
+                // ("co-presidents Daniel Ortega and Rosario Murillo").
+                let place_opens = |g: usize| {
+                    kind_of(m, &gaz[g]) == Some(EntityKind::Location) && e2 - (end + 1) >= 2
+                };
+                let named = tok_hit[end + 1].is_some_and(|g| gaz[g].keep && !place_opens(g));
                 if !named {
                     push(end + 1, e2);
                     next = e2;

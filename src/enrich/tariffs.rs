@@ -198,12 +198,10 @@ pub(crate) fn extract(
             })
     };
     let drop: Vec<bool> = (0..out.len()).map(rounded).collect();
-    let mut k = 0;
-    out.retain(|_| {
-        k += 1;
-        !drop[k - 1]
-    });
-    out
+    out.into_iter()
+        .zip(drop)
+        .filter_map(|(t, rounded)| (!rounded).then_some(t))
+        .collect()
 }
 
 fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
@@ -454,12 +452,12 @@ fn is_cue(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
             .is_some_and(|(_, last)| m.lex.tariff_cue.contains(last))
 }
 
-/// Token `k` is "tax" or "taxes" for a tax at home, not a tariff (so is a
-/// levy on revenue or profits): after a
-/// word that says so ("digital services tax", "income taxes"), or bare with
-/// nothing in its sentence that points at trade, no import or goods word
-/// and no "on"/"from" before a name ("The 3% tax applies to revenue ..." is
-/// a domestic tax; "a 10% tax on imported steel" and "a 25% tax on Mexican
+/// Token `k` is a tax at home, not a tariff: a tax or levy on revenue,
+/// income or profits, or "tax" or "taxes" after a word that says so
+/// ("digital services tax", "income taxes") or bare with nothing in its
+/// sentence that points at trade, no import or goods word and no
+/// "on"/"from" before a name ("The 3% tax applies to revenue ..." is a
+/// domestic tax; "a 10% tax on imported steel" and "a 25% tax on Mexican
 /// steel" are tariffs).
 fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
     // "a 3 percent levy on revenue that tech firms earn": a charge on what
@@ -693,12 +691,19 @@ fn after_participle(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     }
 }
 
+/// Verbs that show the party before them is a clause's subject ("Oman
+/// will ...").
+const AUXILIARIES: [&str; 11] = [
+    "will", "would", "shall", "can", "could", "may", "must", "has", "had", "is", "was",
+];
+
 /// The party a pronoun before the tariff stands for: "he paused 25%
 /// tariffs on Canada" is the country of the last person named before it
 /// (none when that person has no country); "its tariff of up to 50%" is the
 /// last country or bloc named before it as a subject, not after a
 /// preposition ("Washington will cut its tariffs", "Indonesia will
-/// eliminate tariffs on EU goods ... Its tariff").
+/// eliminate tariffs on EU goods ... Its tariff"), and in a ", which"
+/// clause the main clause's subject.
 fn pronoun_imposer<'a>(
     doc: &Doc<'_>,
     parties: &[Party<'a>],
@@ -738,20 +743,7 @@ fn pronoun_imposer<'a>(
                     && !p.agent_only
                     && after_preposition(doc, p).is_none()
                     && (doc.has(p.tok_end, flag::IMPOSE_VERB)
-                        || matches!(
-                            doc.lower_tok(p.tok_end),
-                            "will"
-                                | "would"
-                                | "shall"
-                                | "can"
-                                | "could"
-                                | "may"
-                                | "must"
-                                | "has"
-                                | "had"
-                                | "is"
-                                | "was"
-                        ))
+                        || AUXILIARIES.contains(&doc.lower_tok(p.tok_end)))
             })
             .map(|p| p.id);
     }
@@ -1128,8 +1120,7 @@ fn read_direction<'a>(
     if explicit.is_some_and(|p| Some(p.id) == r.imposer) {
         r.imposer = None;
     }
-    let gapped = gapped_subject(doc, &in_clause, i);
-    if let Some(group) = gapped {
+    if let Some(group) = gapped_subject(doc, &in_clause, i) {
         let t: Vec<&str> = group
             .iter()
             .map(|p| p.id)
