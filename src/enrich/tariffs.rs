@@ -779,6 +779,12 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     })
 }
 
+/// Tokens `a..b` are only "and", "," or "or", and there is at least one:
+/// the parties on either side are coordinated ("Bangladesh and Vietnam").
+fn coordinated(doc: &Doc<'_>, a: usize, b: usize) -> bool {
+    a < b && (a..b).all(|k| matches!(doc.tok(k), "and" | "," | "or"))
+}
+
 /// Gapping: "Serbia faces 35% and Bosnia 30%", "goods from India face 25%,
 /// and those from Bangladesh and Vietnam 20%". The parties right before the
 /// rate at token `n`, after an "and" that left the verb out, are whom that
@@ -796,8 +802,7 @@ fn gapped_subject<'p, 'a>(
     let mut first = last.tok;
     let before = last.tok;
     for q in in_clause.iter().rev().filter(|q| q.tok_end < before) {
-        let joined = q.tok_end < first
-            && (q.tok_end..first).all(|k| matches!(doc.tok(k), "and" | "," | "or"));
+        let joined = coordinated(doc, q.tok_end, first);
         if q.agent_only || !joined {
             break;
         }
@@ -824,7 +829,7 @@ fn gapped_elsewhere(doc: &Doc<'_>, in_clause: &[&Party<'_>], p: &Party<'_>, i: u
     let mut end = p.tok_end;
     let from = p.tok_end;
     for q in in_clause.iter().filter(|q| q.tok >= from) {
-        let joined = q.tok > end && (end..q.tok).all(|k| matches!(doc.tok(k), "and" | "," | "or"));
+        let joined = coordinated(doc, end, q.tok);
         if !joined {
             break;
         }
