@@ -776,7 +776,12 @@ fn people_by_appositive<'a>(
             });
         let known =
             (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
-        if !taken && !known && given_name_marked(doc, i, end) {
+        // "Paraguay's Santiago Peña": a country's possessive before a given
+        // name marks it like a title.
+        let owned = i >= 2
+            && matches!(doc.tok(i - 1), "'s" | "’s")
+            && tok_hit[i - 2].is_some_and(|g| kind_of(m, &gaz[g]) == Some(EntityKind::Country));
+        if !taken && !known && given_name_marked(doc, i, end, owned) {
             mark_person(doc, out, i..end, None);
             i = end;
             continue;
@@ -877,9 +882,9 @@ fn given_name_run(doc: &Doc<'_>, i: usize, end: usize) -> bool {
 
 /// News style marks the run `i..end` as a person: an age after it (", 54,"),
 /// or, when it opens with a given name, an agent noun before it ("arranger
-/// Jane Roe", "tuner Tom Lee") or ", who ..." after it ("Jane Roe, who runs
-/// a shop").
-fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
+/// Jane Roe", "tuner Tom Lee"), a country's possessive (`owned`) or
+/// ", who ..." after it ("Jane Roe, who runs a shop").
+fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize, owned: bool) -> bool {
     let n = doc.tokens.len();
     if end - i < 2 || doc.has(end - 1, flag::ORG_HEAD) {
         return false;
@@ -901,7 +906,7 @@ fn given_name_marked(doc: &Doc<'_>, i: usize, end: usize) -> bool {
             .and_then(|w| w.parse::<u32>().ok())
             .is_some_and(|a| (1..120).contains(&a));
     // An age marks any name; the other marks need a given name first.
-    age || doc.has(i, flag::GIVEN_NAME) && (agent_before || who)
+    age || doc.has(i, flag::GIVEN_NAME) && (agent_before || who || owned)
 }
 
 /// The byte range of a role noun phrase set off before the name at token

@@ -3228,3 +3228,25 @@ fn crude_edible_oils_and_military_planes_are_no_traded_commodities() {
     );
     assert!(has(&r, "commodity:crude-oil"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_countrys_possessive_marks_the_given_name_after_it_as_a_person() {
+    let r = run(
+        "Summit",
+        "Chile's Camila Ortúzar and Peru's Santiago Quispe signed the customs accord in Lima.",
+    );
+    assert!(has(&r, "person:camila-ortuzar"), "{:?}", ids(&r));
+    assert!(has(&r, "person:santiago-quispe"), "{:?}", ids(&r));
+    assert!(!has(&r, "location:santiago"), "{:?}", ids(&r));
+    // A firm owned by a country is no person, and a bare place stays one.
+    let r = run(
+        "",
+        "Germany's Deutsche Bahn ordered trains. Talks moved to Santiago on Friday.",
+    );
+    assert!(
+        !r.entities.iter().any(|e| e.kind == EntityKind::Person),
+        "{:?}",
+        ids(&r)
+    );
+    assert!(has(&r, "location:santiago"), "{:?}", ids(&r));
+}
