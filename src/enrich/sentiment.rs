@@ -258,6 +258,14 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 && (a.min(b) + 1..a.max(b)).contains(&tok(h))
         })
     };
+    // An easing or lowering verb acts on the barrier at token `b`: a verb
+    // that imposes it announces that relief ("announces tariff cuts").
+    let eased = |b: usize| {
+        hits.iter().any(|h| {
+            matches!(h.term, SentTerm::Ease(_) | SentTerm::Lower(_))
+                && object_of(tok(h)) == Some((b, Object::Barrier))
+        })
+    };
     // A word between an easing verb and the barrier it eases describes
     // what is removed: lifting "retaliatory" tariffs is relief.
     let eased_modifier = |t: usize| {
@@ -350,6 +358,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             },
             SentTerm::Escalate(x) => match object_of(t) {
                 Some((b, Object::Barrier | Object::Allowance)) if relief_between(t, b) => x,
+                Some((b, Object::Barrier)) if eased(b) => continue,
                 Some((_, Object::Barrier | Object::Allowance)) => -x,
                 _ => continue,
             },

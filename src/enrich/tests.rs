@@ -3250,3 +3250,30 @@ fn a_countrys_possessive_marks_the_given_name_after_it_as_a_person() {
     );
     assert!(has(&r, "location:santiago"), "{:?}", ids(&r));
 }
+
+#[test]
+fn ordering_setting_or_adopting_a_tariff_imposes_it_unless_it_is_a_cut() {
+    let tone = |title: &str| {
+        run(
+            title,
+            "The measure on imports takes effect next month, the trade ministry said.",
+        )
+        .sentiment
+    };
+    for title in [
+        "Brazil orders 40% tariff on imported steel coils",
+        "Canada adopts new duties on Chinese steel wire",
+        "Mexico sets 30 percent levy on imported footwear",
+    ] {
+        let s = tone(title);
+        assert_eq!(s.label, SentimentLabel::Negative, "{title}: {s:?}");
+    }
+    // The same verbs announcing relief are relief.
+    for title in [
+        "Chile announces tariff cuts on farm goods",
+        "EU extends tariff suspension on Ukrainian grain",
+    ] {
+        let s = tone(title);
+        assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
+    }
+}
