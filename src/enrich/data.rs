@@ -288,7 +288,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 30] = [
+pub(crate) const RULE_KINDS: [&str; 31] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -307,6 +307,7 @@ pub(crate) const RULE_KINDS: [&str; 30] = [
     "us-context",
     "period-adjective",
     "period-noun",
+    "breed-noun",
     "place-noun",
     "agreement-bloc",
     "generic-body",

@@ -507,6 +507,8 @@ pub(crate) struct Lex {
     pub(crate) abbreviation: WordSet,
     pub(crate) us_state_homonym: WordSet,
     pub(crate) period_adjective: WordSet,
+    /// An animal breed's noun after a demonym ("shepherd", "water dog").
+    pub(crate) breed_noun: WordSet,
     pub(crate) agreement_bloc: WordSet,
     /// Body names that many countries share ("Department of Agriculture").
     pub(crate) generic_body: WordSet,
@@ -624,6 +626,7 @@ impl Lex {
             abbreviation: set("abbreviation"),
             us_state_homonym: set("us-state-homonym"),
             period_adjective: set("period-adjective"),
+            breed_noun: set("breed-noun"),
             agreement_bloc: set("agreement-bloc"),
             generic_body: set("generic-body"),
             not_org: set("not-org"),

@@ -1561,6 +1561,10 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             {
                 drop = true;
             }
+            // "a German shepherd", "a Portuguese water dog": a breed.
+            if g.form == Form::Demonym && breed_after(doc, m, after) {
+                drop = true;
+            }
             // "Turkey Point", "Jordan River": part of a place's name.
             if g.form == Form::Name && after < doc.tokens.len() && doc.has(after, flag::PLACE_NOUN)
             {
@@ -1607,6 +1611,22 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             gaz[gi].keep = false;
         }
     }
+}
+
+/// A breed's noun of one or two words starts at token `t`.
+fn breed_after(doc: &Doc<'_>, m: &Model, t: usize) -> bool {
+    let breeds = &m.lex.breed_noun;
+    let Some(word) = doc.tokens.get(t) else {
+        return false;
+    };
+    if breeds.contains(doc.tok(t)) {
+        return true;
+    }
+    doc.tokens.get(t + 1).is_some_and(|next| {
+        next.kind == TokKind::Word
+            && next.start == word.end + 1
+            && breeds.contains(&doc.text[word.start..next.end])
+    })
 }
 
 /// True when `word` (lower case) occurs word-bounded in the text.

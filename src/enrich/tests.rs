@@ -3277,3 +3277,45 @@ fn ordering_setting_or_adopting_a_tariff_imposes_it_unless_it_is_a_cut() {
         assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
     }
 }
+
+#[test]
+fn a_demonym_before_a_breed_names_the_breed_not_the_country() {
+    let r = run(
+        "Dog show",
+        "A German shepherd beat an Irish setter, a Portuguese water dog and a Chinese crested in the final.",
+    );
+    for id in ["country:DE", "country:IE", "country:PT", "country:CN"] {
+        assert!(!has(&r, id), "{id} in {:?}", ids(&r));
+    }
+    // German water companies and Irish exporters are still the countries.
+    let r = run(
+        "",
+        "German water companies and Irish exporters protested the new levy.",
+    );
+    assert!(has(&r, "country:DE"), "{:?}", ids(&r));
+    assert!(has(&r, "country:IE"), "{:?}", ids(&r));
+}
+
+#[test]
+fn england_is_the_united_kingdom_and_new_england_a_us_region() {
+    let r = run(
+        "",
+        "LEEDS, England, May 2 (Wire) - Exporters in England fear the levy.",
+    );
+    assert!(has(&r, "country:GB"), "{:?}", ids(&r));
+    let r = run("", "Snow is forecast for New England on Monday.");
+    assert!(!has(&r, "country:GB"), "{:?}", ids(&r));
+    assert!(has(&r, "location:new-england"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_party_that_agreed_to_a_rate_is_its_target() {
+    let r = run(
+        "Washington trade deals",
+        "Malaysia, which agreed in July to a 19% rate, said its chip exports to the United States were exempt.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:MY"), 19.0)]
+    );
+}
