@@ -1549,8 +1549,11 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             drop = true;
         }
         if def.kind == EntityKind::Country {
-            // Georgia the US state.
-            if bits(g) & surface_bit::US_STATE_HOMONYM != 0 && us_state_context {
+            // Georgia the US state: in a US-state context, or coordinated
+            // with a place in the US ("plants in Georgia and Tennessee").
+            if bits(g) & surface_bit::US_STATE_HOMONYM != 0
+                && (us_state_context || beside_us_place(doc, m, gaz, g))
+            {
                 drop = true;
             }
             // "a Georgian manor house".
@@ -1611,6 +1614,27 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             gaz[gi].keep = false;
         }
     }
+}
+
+/// A place in the US is coordinated with `g` ("Georgia and Tennessee",
+/// "Alabama, Georgia").
+fn beside_us_place(doc: &Doc<'_>, m: &Model, gaz: &[GazHit<'_>], g: &GazHit<'_>) -> bool {
+    let ents = &m.tables.entities;
+    gaz.iter().any(|h| {
+        let us_place = h.keep
+            && h.entity.is_some_and(|e| {
+                ents[e].kind == EntityKind::Location
+                    && ents[e].country.as_deref() == Some("country:US")
+            });
+        let between = if h.start >= g.end {
+            &doc.text[g.end..h.start]
+        } else if h.end <= g.start {
+            &doc.text[h.end..g.start]
+        } else {
+            return false;
+        };
+        us_place && matches!(between, " and " | ", " | " or " | ", and ")
+    })
 }
 
 /// A breed's noun of one or two words starts at token `t`.

@@ -3319,3 +3319,34 @@ fn a_party_that_agreed_to_a_rate_is_its_target() {
         vec![measure("country:US", Some("country:MY"), 19.0)]
     );
 }
+
+#[test]
+fn georgia_beside_a_us_state_is_the_state() {
+    let r = run(
+        "Graphite duty",
+        "Battery plants in Georgia and Tennessee will pay more after the anti-dumping duty on graphite.",
+    );
+    assert!(!has(&r, "country:GE"), "{:?}", ids(&r));
+    let r = run(
+        "Wine tariff",
+        "Georgia and Armenia asked the EU to cut the tariff on their wine.",
+    );
+    assert!(has(&r, "country:GE"), "{:?}", ids(&r));
+}
+
+#[test]
+fn narcotics_and_cooking_gas_are_no_traded_medicines_or_natural_gas() {
+    let r = run(
+        "Tariffs over fentanyl",
+        "Washington kept its 20% tariff on Chinese goods over drug trafficking, and India exempted cooking gas from its import duty.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(!has(&r, "commodity:pharmaceuticals"), "{:?}", ids(&r));
+    assert!(!has(&r, "commodity:natural-gas"), "{:?}", ids(&r));
+    let r = run(
+        "Tariffs on medicines",
+        "Washington put a 100% tariff on branded drugs and a 10% duty on natural gas imports.",
+    );
+    assert!(has(&r, "commodity:pharmaceuticals"), "{:?}", ids(&r));
+    assert!(has(&r, "commodity:natural-gas"), "{:?}", ids(&r));
+}
