@@ -628,10 +628,34 @@ fn people_by_title<'a>(
             });
         };
         push(i, end);
+        // "the stars Ann Lowe, Tim Ruiz and Jo Park": a plural title marks
+        // a list of names that ends in "and" and a name.
+        let mut last = end;
+        if doc.tok(h).ends_with('s') {
+            let mut list = Vec::new();
+            while last + 1 < n && doc.tok(last) == "," {
+                let Some(e) = name_at(doc, last + 1) else {
+                    break;
+                };
+                if tok_hit[last + 1].is_some_and(|g| gaz[g].keep) {
+                    break;
+                }
+                list.push((last + 1, e));
+                last = e;
+            }
+            if doc.tokens.get(last).is_some() && doc.tok(last) == "and" {
+                for (a, b) in list {
+                    push(a, b);
+                }
+            } else {
+                last = end;
+            }
+        }
         // "Reps. Ann Lowe and Tim Ruiz".
-        let mut next = end;
+        let mut next = last;
         // A title after "and" starts another titled person, handled on its own.
-        if end + 1 < n && doc.tok(end) == "and" && !doc.has(end + 1, flag::PERSON_TITLE) {
+        if last + 1 < n && doc.tok(last) == "and" && !doc.has(last + 1, flag::PERSON_TITLE) {
+            let end = last;
             if let Some(e2) = name_at(doc, end + 1) {
                 // A place name may open a second name of two words or more
                 // ("co-presidents Daniel Ortega and Rosario Murillo").

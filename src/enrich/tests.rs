@@ -3350,3 +3350,30 @@ fn narcotics_and_cooking_gas_are_no_traded_medicines_or_natural_gas() {
     assert!(has(&r, "commodity:pharmaceuticals"), "{:?}", ids(&r));
     assert!(has(&r, "commodity:natural-gas"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_plural_role_marks_every_name_of_the_list_after_it() {
+    let r = run(
+        "",
+        "The club is built around the Korean stars Min-jun Baek, Seo-yeon Hwang and Ji-ho Ryu.",
+    );
+    for id in [
+        "person:min-jun-baek",
+        "person:seo-yeon-hwang",
+        "person:ji-ho-ryu",
+    ] {
+        assert!(has(&r, id), "{id} not in {:?}", ids(&r));
+    }
+    // A singular title before a comma opens no list.
+    let r = run(
+        "",
+        "Trade Minister Jane Roe, Harbour Wire reported, met exporters.",
+    );
+    assert!(!has(&r, "person:harbour-wire"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_handler_set_off_before_a_name_marks_a_person() {
+    let r = run("", "Her handler, Oona Feld, said the dog would retire.");
+    assert!(has(&r, "person:oona-feld"), "{:?}", ids(&r));
+}
