@@ -1149,8 +1149,12 @@ fn orgs_by_head<'a>(
         if (h == s && !tail) || !free(h) || !(s..=h).all(|t| free(t) || place(t)) {
             continue;
         }
-        // A heading "President ..." or a month is not part of a body's name.
-        if doc.has(s, flag::PERSON_TITLE) || is_dateline_source(doc, s, tail_end) {
+        // A heading "President ..." before a person's name is not part of a
+        // body's name; a title word that opens a run of no given name is
+        // ("Executive Management Committee").
+        let titled_person = doc.has(s, flag::PERSON_TITLE)
+            && (s == h || (s + 1..h).any(|t| doc.has(t, flag::GIVEN_NAME)));
+        if titled_person || is_dateline_source(doc, s, tail_end) {
             continue;
         }
         // A title-case headline capitalises every word: an organisation word

@@ -3377,3 +3377,27 @@ fn a_handler_set_off_before_a_name_marks_a_person() {
     let r = run("", "Her handler, Oona Feld, said the dog would retire.");
     assert!(has(&r, "person:oona-feld"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_title_word_can_open_a_bodys_name_but_a_titled_person_cannot() {
+    let r = run(
+        "",
+        "Carmakers asked the Executive Management Committee of the Chamber of Foreign Trade to lower duties.",
+    );
+    assert!(
+        has(
+            &r,
+            "org:executive-management-committee-of-the-chamber-of-foreign-trade"
+        ),
+        "{:?}",
+        ids(&r)
+    );
+    let r = run("", "Prime Minister Ana Lopes Council members met.");
+    assert!(
+        !r.entities
+            .iter()
+            .any(|e| e.kind == EntityKind::Organization && e.name.starts_with("Prime")),
+        "{:?}",
+        ids(&r)
+    );
+}
