@@ -30,6 +30,12 @@ use super::text::{Doc, TokKind};
 use super::{flag, Entities, Model, TermHit};
 use crate::article::{EntityKind, TariffMeasure};
 
+/// Words that open a clause of their own: its subject imposes nothing in
+/// the clause before.
+const CONJUNCTIONS: [&str; 10] = [
+    "after", "before", "when", "while", "as", "because", "since", "until", "but", "although",
+];
+
 /// A country or bloc mention usable as imposer or target.
 #[derive(Debug, Clone)]
 struct Party<'e> {
@@ -980,7 +986,9 @@ fn read_direction<'a>(
     };
     r.imposer = elided.or(np.copied()).filter(|_| !verb_only).map(|p| p.id);
 
-    // Imposer 2: "imposed by X", "duties President Trump imposed".
+    // Imposer 2: "imposed by X", "duties President Trump imposed" (not
+    // the subject of a clause a conjunction opens: "to 125% after Beijing
+    // imposed ...").
     if r.imposer.is_none() {
         let base = cue.max(end_tok);
         r.imposer = in_clause
@@ -989,7 +997,8 @@ fn read_direction<'a>(
                 p.tok > base
                     && p.tok - base <= 5
                     && (p.tok > 0 && doc.tok(p.tok - 1) == "by"
-                        || doc.has(p.tok_end, flag::IMPOSE_VERB))
+                        || doc.has(p.tok_end, flag::IMPOSE_VERB)
+                            && !(base + 1..p.tok).any(|k| CONJUNCTIONS.contains(&doc.lower_tok(k))))
             })
             .map(|p| p.id);
     }

@@ -3401,3 +3401,18 @@ fn a_title_word_can_open_a_bodys_name_but_a_titled_person_cannot() {
         ids(&r)
     );
 }
+
+#[test]
+fn the_subject_of_a_clause_opened_by_a_conjunction_does_not_impose_the_rate_before_it() {
+    let r = run(
+        "",
+        "Washington raised the tariff on Chinese imports to 125% after Beijing imposed an 84% levy on American goods.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:CN"), 125.0),
+            measure("country:CN", Some("country:US"), 84.0),
+        ]
+    );
+}
