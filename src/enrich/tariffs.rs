@@ -1388,8 +1388,13 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
         let prev = (0..k)
             .rev()
             .find(|&j| rates[j].sentence == rates[k].sentence);
-        if !stated[k] && prev.is_none() && doc.in_title(doc.tokens[rates[k].tok].start) {
-            let twin = (0..rates.len()).find(|&j| {
+        // A body rate that repeats an earlier stated rate's value ("a
+        // tariff of about 100% on imported semiconductors ... 'A 100%
+        // tariff with exemptions'") is that measure too.
+        let in_title = doc.in_title(doc.tokens[rates[k].tok].start);
+        if !stated[k] && prev.is_none() {
+            let twins = if in_title { 0..rates.len() } else { 0..k };
+            let twin = twins.into_iter().find(|&j| {
                 stated[j]
                     && rates[j].value == rates[k].value
                     && rates[j].imposer.is_some()

@@ -3416,3 +3416,18 @@ fn the_subject_of_a_clause_opened_by_a_conjunction_does_not_impose_the_rate_befo
         ]
     );
 }
+
+#[test]
+fn a_rate_that_repeats_an_earlier_stated_rate_is_that_measure() {
+    let r = run(
+        "Chip tariff threat",
+        "Washington would impose a tariff of about 100% on imported semiconductors. Rates of 20% on goods from Malaysia take effect on Thursday. \"A 100% tariff with no details is a recipe for paralysis,\" an economist said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", None, 100.0),
+            measure("country:US", Some("country:MY"), 20.0),
+        ]
+    );
+}
