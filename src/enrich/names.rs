@@ -643,7 +643,7 @@ fn people_by_title<'a>(
                 list.push((last + 1, e));
                 last = e;
             }
-            if doc.tokens.get(last).is_some() && doc.tok(last) == "and" {
+            if last < n && doc.tok(last) == "and" {
                 for (a, b) in list {
                     push(a, b);
                 }

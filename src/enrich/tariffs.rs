@@ -30,10 +30,11 @@ use super::text::{Doc, TokKind};
 use super::{flag, Entities, Model, TermHit};
 use crate::article::{EntityKind, TariffMeasure};
 
-/// Words that open a clause of their own: its subject imposes nothing in
-/// the clause before.
-const CONJUNCTIONS: [&str; 10] = [
-    "after", "before", "when", "while", "as", "because", "since", "until", "but", "although",
+/// Words that open a clause of their own inside a clause (`clause_start`
+/// already ends one at "while" and "but"): its subject imposes nothing in
+/// the words before.
+const CONJUNCTIONS: [&str; 8] = [
+    "after", "before", "when", "as", "because", "since", "until", "although",
 ];
 
 /// A country or bloc mention usable as imposer or target.
@@ -1393,8 +1394,8 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
         // tariff with exemptions'") is that measure too.
         let in_title = doc.in_title(doc.tokens[rates[k].tok].start);
         if !stated[k] && prev.is_none() {
-            let twins = if in_title { 0..rates.len() } else { 0..k };
-            let twin = twins.into_iter().find(|&j| {
+            let mut twins = if in_title { 0..rates.len() } else { 0..k };
+            let twin = twins.find(|&j| {
                 stated[j]
                     && rates[j].value == rates[k].value
                     && rates[j].imposer.is_some()
