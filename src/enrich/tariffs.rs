@@ -156,6 +156,7 @@ pub(crate) fn extract(
         rates.push(r);
     }
     respectively(doc, &mut rates);
+    earlier_levels(doc, &mut rates);
     fill_defaults(doc, m, &parties, &mut rates);
     let mut out: Vec<TariffMeasure> = Vec::new();
     // Per measure in `out`: it comes from the headline.
@@ -1339,6 +1340,38 @@ fn respectively(doc: &Doc<'_>, rates: &mut [Rate<'_>]) {
             }
         }
         a = b;
+    }
+}
+
+/// "U.S. tariffs ... stand at 30 percent and Beijing's duties ... at 10
+/// percent, down from 145 percent and 125 percent": two earlier levels
+/// after "from", joined by "and", pair in order with the sentence's two
+/// measures before them.
+fn earlier_levels<'a>(doc: &Doc<'_>, rates: &mut [Rate<'a>]) {
+    let direction = |r: &Rate<'a>| (r.imposer, r.targets.clone());
+    for k in 2..rates.len().saturating_sub(1) {
+        let (a, b) = (&rates[k], &rates[k + 1]);
+        let pair = a.sentence == b.sentence
+            && a.tok > 0
+            && doc.lower_tok(a.tok - 1) == "from"
+            && doc.tok(a.end_tok + 1) == "and"
+            && b.tok == a.end_tok + 2
+            && direction(a) == direction(b);
+        if !pair {
+            continue;
+        }
+        let before: Vec<usize> = (0..k)
+            .filter(|&j| rates[j].sentence == a.sentence)
+            .collect();
+        if let [x, y] = before[..] {
+            let stated = |j: usize| rates[j].imposer.is_some() && rates[j].targets.is_some();
+            if stated(x) && stated(y) && direction(&rates[x]) != direction(&rates[y]) {
+                for (from, to) in [(x, k), (y, k + 1)] {
+                    rates[to].imposer = rates[from].imposer;
+                    rates[to].targets = rates[from].targets.clone();
+                }
+            }
+        }
     }
 }
 

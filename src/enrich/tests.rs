@@ -3431,3 +3431,20 @@ fn a_rate_that_repeats_an_earlier_stated_rate_is_that_measure() {
         ]
     );
 }
+
+#[test]
+fn two_earlier_levels_after_from_pair_in_order_with_the_two_measures_before() {
+    let r = run(
+        "",
+        "Canadian duties on Indian lentils now stand at 20 percent and India's tariffs on Canadian steel at 15 percent, down from 50 percent and 40 percent.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:CA", Some("country:IN"), 20.0),
+            measure("country:IN", Some("country:CA"), 15.0),
+            measure("country:CA", Some("country:IN"), 50.0),
+            measure("country:IN", Some("country:CA"), 40.0),
+        ]
+    );
+}
