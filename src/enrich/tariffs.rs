@@ -1354,8 +1354,8 @@ fn earlier_levels<'a>(doc: &Doc<'_>, rates: &mut [Rate<'a>]) {
         let pair = a.sentence == b.sentence
             && a.tok > 0
             && doc.lower_tok(a.tok - 1) == "from"
-            && doc.tok(a.end_tok + 1) == "and"
             && b.tok == a.end_tok + 2
+            && doc.tok(a.end_tok + 1) == "and"
             && direction(a) == direction(b);
         if !pair {
             continue;
