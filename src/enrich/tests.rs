@@ -3448,3 +3448,14 @@ fn two_earlier_levels_after_from_pair_in_order_with_the_two_measures_before() {
         ]
     );
 }
+
+#[test]
+fn a_central_bank_resolves_to_its_own_countrys_bank() {
+    let r = run(
+        "Lithium exports",
+        "Chinese miners bought the Arcadia project. Zimbabwe earned $530 million from lithium exports, according to central bank figures, and Ghana's central bank said gold exports rose.",
+    );
+    assert!(has(&r, "org:reserve-bank-of-zimbabwe"), "{:?}", ids(&r));
+    assert!(has(&r, "org:bank-of-ghana"), "{:?}", ids(&r));
+    assert!(!has(&r, "org:pboc"), "{:?}", ids(&r));
+}
