@@ -1648,20 +1648,16 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
 /// "Alabama, Georgia").
 fn beside_us_place(doc: &Doc<'_>, m: &Model, gaz: &[GazHit<'_>], g: &GazHit<'_>) -> bool {
     let ents = &m.tables.entities;
+    let joined = |a: &GazHit<'_>, b: &GazHit<'_>| {
+        a.end <= b.start && doc.coordinated(doc.token_at(a.end), doc.token_at(b.start))
+    };
     gaz.iter().any(|h| {
-        let us_place = h.keep
+        h.keep
             && h.entity.is_some_and(|e| {
                 ents[e].kind == EntityKind::Location
                     && ents[e].country.as_deref() == Some("country:US")
-            });
-        let between = if h.start >= g.end {
-            &doc.text[g.end..h.start]
-        } else if h.end <= g.start {
-            &doc.text[h.end..g.start]
-        } else {
-            return false;
-        };
-        us_place && matches!(between, " and " | ", " | " or " | ", and ")
+            })
+            && (joined(g, h) || joined(h, g))
     })
 }
 

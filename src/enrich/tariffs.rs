@@ -787,12 +787,6 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     })
 }
 
-/// Tokens `a..b` are only "and", "," or "or", and there is at least one:
-/// the parties on either side are coordinated ("Bangladesh and Vietnam").
-fn coordinated(doc: &Doc<'_>, a: usize, b: usize) -> bool {
-    a < b && (a..b).all(|k| matches!(doc.tok(k), "and" | "," | "or"))
-}
-
 /// Gapping: "Serbia faces 35% and Bosnia 30%", "goods from India face 25%,
 /// and those from Bangladesh and Vietnam 20%". The parties right before the
 /// rate at token `n`, after an "and" that left the verb out, are whom that
@@ -810,7 +804,7 @@ fn gapped_subject<'p, 'a>(
     let mut first = last.tok;
     let before = last.tok;
     for q in in_clause.iter().rev().filter(|q| q.tok_end < before) {
-        let joined = coordinated(doc, q.tok_end, first);
+        let joined = doc.coordinated(q.tok_end, first);
         if q.agent_only || !joined {
             break;
         }
@@ -837,7 +831,7 @@ fn gapped_elsewhere(doc: &Doc<'_>, in_clause: &[&Party<'_>], p: &Party<'_>, i: u
     let mut end = p.tok_end;
     let from = p.tok_end;
     for q in in_clause.iter().filter(|q| q.tok >= from) {
-        let joined = coordinated(doc, end, q.tok);
+        let joined = doc.coordinated(end, q.tok);
         if !joined {
             break;
         }

@@ -251,6 +251,12 @@ impl<'a> Doc<'a> {
         true
     }
 
+    /// Tokens `a..b` are only "and", "," or "or", and there is at least one:
+    /// the names on either side are coordinated ("Bangladesh and Vietnam").
+    pub(crate) fn coordinated(&self, a: usize, b: usize) -> bool {
+        a < b && (a..b).all(|k| matches!(self.tok(k), "and" | "," | "or"))
+    }
+
     pub(crate) fn in_title(&self, byte: usize) -> bool {
         byte < self.title_end
     }
