@@ -216,6 +216,9 @@ pub(crate) struct TermInfo {
     pub(crate) relevance: f32,
     /// A trap phrase: its words carry no trade meaning.
     pub(crate) trap: bool,
+    /// A supporting phrase: its evidence counts only beside other trade
+    /// evidence (retaliation is trade policy only when trade is named).
+    pub(crate) support: bool,
 }
 
 /// A sentiment lexicon entry.
@@ -682,13 +685,14 @@ fn load_terms(src: &Sources) -> Result<Vec<(String, TermInfo)>, DataError> {
         let weight: f32 = col(&cols, 1)
             .parse()
             .map_err(|_| f.error(line, format!("weight {:?} is not a number", col(&cols, 1))))?;
-        let trap = match col(&cols, 2) {
-            "trap" => true,
-            "" => false,
+        let (trap, support) = match col(&cols, 2) {
+            "trap" => (true, false),
+            "support" => (false, true),
+            "" => (false, false),
             other => {
                 return Err(f.error(
                     line,
-                    format!("third column must be empty or trap, not {other:?}"),
+                    format!("third column must be empty, trap or support, not {other:?}"),
                 ))
             }
         };
@@ -702,6 +706,7 @@ fn load_terms(src: &Sources) -> Result<Vec<(String, TermInfo)>, DataError> {
             let i = slot(&mut index, &mut terms, &phrase);
             terms[i].1.relevance = weight;
             terms[i].1.trap = trap;
+            terms[i].1.support = support;
         }
     }
     Ok(terms)

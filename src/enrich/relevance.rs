@@ -73,6 +73,10 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
     let mut seen: HashMap<&str, u32, BuildHasherDefault<FxHasher>> =
         HashMap::with_capacity_and_hasher(terms.len(), Default::default());
     let mut evidence = 0.0f32;
+    // Evidence of supporting phrases, which counts only beside other
+    // positive evidence.
+    let mut support = 0.0f32;
+    let mut primary = false;
     // A few topics per article: a list beats a map.
     let mut topic_counts: Vec<(&str, f32)> = Vec::with_capacity(8);
     for t in terms {
@@ -80,7 +84,13 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
         *n += 1;
         let headline = if doc.in_title(t.start) { 2.0 } else { 1.0 };
         if *n <= MAX_REPEATS {
-            evidence += t.info.relevance * headline;
+            let weight = t.info.relevance * headline;
+            if t.info.support {
+                support += weight;
+            } else {
+                evidence += weight;
+                primary |= weight > 0.0;
+            }
         }
         if !t.info.trap {
             for topic in &t.info.topics {
@@ -102,6 +112,9 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
         }
     }
     let parties = named.iter().filter(|&&n| n).count();
+    if primary {
+        evidence += support;
+    }
     // Trade policy is between governments: two or more parties help a little.
     if evidence > 0.0 {
         evidence += 0.5 * parties.min(4) as f32;

@@ -1290,6 +1290,30 @@ fn duty_rotas_and_potato_chips_are_not_trade_policy() {
 }
 
 #[test]
+fn retaliation_is_trade_policy_only_beside_trade_words() {
+    // Armies and animals retaliate: without a trade word the story is not
+    // about trade, however many countries it names.
+    let r = run(
+        "Rebels vow retaliation as border clashes spread",
+        "Fighters in Sudan and Chad said they would retaliate after an air strike. \
+         Both sides accused the other of tit-for-tat raids on villages.",
+    );
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+    let r = run(
+        "Finches punish cheats, tit-for-tat study shows",
+        "Birds in Kenya and Uganda that were refused seeds retaliated by refusing in turn.",
+    );
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+    // Beside a tariff, retaliation is trade policy again.
+    let r = run(
+        "Ottawa vows retaliation",
+        "Canada said it would retaliate against the new U.S. tariffs on its lumber.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy.score);
+    assert!(r.trade_policy.topics.iter().any(|t| t == "retaliation"));
+}
+
+#[test]
 fn news_embargoes_fly_tipping_and_benefit_sanctions_are_not_trade_policy() {
     let r = run(
         "Reporters get jobless figures early",
