@@ -305,6 +305,28 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 && object_of(v) == Some((b, Object::Barrier))
         })
     };
+    // A lowering noun right after the barrier at token `b` names a relief
+    // ("tariff cuts", "duty concessions"): its token.
+    let relief_noun = |b: usize| {
+        let barrier = hits
+            .iter()
+            .find(|h| tok(h) == b && object(h) == Some(Object::Barrier))?;
+        let n = doc.token_at(barrier.end);
+        hits.iter()
+            .any(|h| matches!(h.term, SentTerm::Lower(_)) && tok(h) == n)
+            .then_some(n)
+    };
+    // An easing verb acting on such a relief ends it: suspending "tariff
+    // cuts" or withdrawing "duty concessions" raises the barrier again.
+    let ends_relief =
+        |t: usize| matches!(object_of(t), Some((b, Object::Barrier)) if relief_noun(b).is_some());
+    // The relief noun an easing verb ends: its tone is the verb's.
+    let relief_ended = |t: usize| {
+        hits.iter().any(|h| {
+            matches!(h.term, SentTerm::Ease(_))
+                && matches!(object_of(tok(h)), Some((b, Object::Barrier)) if relief_noun(b) == Some(t))
+        })
+    };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
             h.term == SentTerm::Price && {
@@ -348,7 +370,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 continue
             }
             // "when a pause on higher duties ends": the relief ends.
-            SentTerm::Ease(x) if relief_ends(t) => -x,
+            SentTerm::Ease(x) if relief_ends(t) || ends_relief(t) => -x,
             SentTerm::Ease(x) => match object_of(t) {
                 Some((_, Object::Barrier | Object::Allowance)) => x,
                 Some((b, Object::Process)) if spans_duration(t, b) => x,
@@ -362,6 +384,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 Some((_, Object::Barrier | Object::Allowance)) => -x,
                 _ => continue,
             },
+            SentTerm::Lower(_) if relief_ended(t) => continue,
             SentTerm::Lower(x) => match object_of(t) {
                 Some((_, Object::Barrier)) => x,
                 Some((_, Object::Allowance)) => -x,

@@ -3483,3 +3483,29 @@ fn a_central_bank_resolves_to_its_own_countrys_bank() {
     assert!(has(&r, "org:bank-of-ghana"), "{:?}", ids(&r));
     assert!(!has(&r, "org:pboc"), "{:?}", ids(&r));
 }
+
+#[test]
+fn suspending_or_scrapping_a_tariff_cut_raises_the_barrier_again() {
+    let tone = |title: &str| {
+        run(
+            title,
+            "The measure on imports takes effect next month, the trade ministry said.",
+        )
+        .sentiment
+    };
+    for title in [
+        "Beijing suspends tariff cuts on Taiwanese chemicals",
+        "Ankara will withdraw duty concessions for Iraqi dates",
+    ] {
+        let s = tone(title);
+        assert_eq!(s.label, SentimentLabel::Negative, "{title}: {s:?}");
+    }
+    // Granting the same relief, or suspending the barrier itself, is relief.
+    for title in [
+        "Vietnam grants tariff concessions on Indian rice",
+        "Canada suspends tariffs on U.S. orange juice",
+    ] {
+        let s = tone(title);
+        assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
+    }
+}
