@@ -1306,9 +1306,28 @@ fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Opti
             p.tok_end <= v
                 && v - p.tok_end <= 6
                 && !(from..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
-                && (relative || after_preposition(doc, p).is_none())
+                && (relative || after_preposition(doc, list_head(doc, in_clause, p)).is_none())
         })
         .map(|p| p.id)
+}
+
+/// The first party of the list that `p` ends ("Canada" for the "Mexico" of
+/// "on goods from Canada and Mexico and doubled ..."), or `p` itself: a
+/// list after a preposition is all its object.
+fn list_head<'p, 'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&'p Party<'a>],
+    p: &'p Party<'a>,
+) -> &'p Party<'a> {
+    let mut head = p;
+    while let Some(q) = in_clause
+        .iter()
+        .rev()
+        .find(|q| q.tok_end <= head.tok && doc.coordinated(q.tok_end, head.tok))
+    {
+        head = q;
+    }
+    head
 }
 
 /// "Indonesia and India were hit with rates of 104.6% and 125.9%,

@@ -3509,3 +3509,35 @@ fn suspending_or_scrapping_a_tariff_cut_raises_the_barrier_again() {
         assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
     }
 }
+
+#[test]
+fn tripling_or_quadrupling_a_tariff_imposes_it() {
+    let r = run(
+        "",
+        "Analysts cited Canada, which in March tripled its surtax on Chinese steel to 75%, and Turkey, which last year raised duties on Chinese cars by 40%.",
+    );
+    assert!(
+        tariffs(&r).contains(&measure("country:CA", Some("country:CN"), 75.0)),
+        "{:?}",
+        tariffs(&r)
+    );
+}
+
+#[test]
+fn a_list_after_from_is_no_subject_of_the_next_verb() {
+    // The second verb shares the first one's subject, not the last country
+    // of the list the first verb's preposition governs.
+    let r = run(
+        "",
+        "Ottawa said Washington placed 35% tariffs on imports from Brazil and India and raised its levy on Chinese goods to 50%.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("country:US", Some("country:CN"), 50.0)),
+        "{t:?}"
+    );
+    assert!(
+        !t.iter().any(|m| m.0 == "country:IN" && m.2 == 50.0),
+        "{t:?}"
+    );
+}
