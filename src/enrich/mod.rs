@@ -503,6 +503,8 @@ pub(crate) struct Lex {
     /// word's general (VADER) polarity: one lookup per token serves both.
     pub(crate) words: WordTable,
     pub(crate) name_stopword: WordSet,
+    /// Particles inside a name, also glued to the next word ("al-Sharaa").
+    pub(crate) name_particle: WordSet,
     pub(crate) function_word: WordSet,
     pub(crate) abbreviation: WordSet,
     pub(crate) us_state_homonym: WordSet,
@@ -622,6 +624,7 @@ impl Lex {
         Lex {
             words: table,
             name_stopword: set("name-stopword"),
+            name_particle: set("name-particle"),
             function_word,
             abbreviation: set("abbreviation"),
             us_state_homonym: set("us-state-homonym"),

@@ -310,14 +310,14 @@ fn kind_of(m: &Model, g: &GazHit<'_>) -> Option<EntityKind> {
 
 /// A run of 2–4 capitalised name words starting at token `i` (particles and
 /// initials allowed inside). Returns the token index after the name.
-fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
+fn name_at(doc: &Doc<'_>, m: &Model, i: usize) -> Option<usize> {
     let n = doc.tokens.len();
     let sentence = doc.tokens.get(i)?.sentence;
     let mut j = i;
     let mut words = 0;
     while j < n && doc.tokens[j].sentence == sentence && words < 4 {
         let t = doc.tok(j);
-        if name_word(doc, j) {
+        if name_word(doc, j) || (words > 0 && glued_particle(doc, m, j)) {
             words += 1;
             j += 1;
             // An initial: "D. John Sauer".
@@ -349,6 +349,16 @@ fn name_at(doc: &Doc<'_>, i: usize) -> Option<usize> {
         return None;
     }
     Some(j)
+}
+
+/// Token `j` is a particle glued to a capitalised word with a hyphen, as
+/// Arabic names write the article ("al-Sharaa", "el-Sisi").
+fn glued_particle(doc: &Doc<'_>, m: &Model, j: usize) -> bool {
+    let t = doc.tok(j);
+    doc.tokens[j].kind == TokKind::Word
+        && t.split_once('-').is_some_and(|(particle, rest)| {
+            rest.starts_with(|c: char| c.is_uppercase()) && m.lex.name_particle.contains(particle)
+        })
 }
 
 /// Token `j` is a capitalised word that may be part of a name: no
@@ -579,7 +589,7 @@ fn people_by_title<'a>(
             continue;
         }
         let royal = is_head && m.lex.royal_title.contains(doc.tok(h));
-        let Some(end) = name_at(doc, i)
+        let Some(end) = name_at(doc, m, i)
             .or_else(|| royal.then(|| regnal_name(doc, i)).flatten())
             // "Prince Edward Island" is a place.
             .filter(|&end| !(royal && doc.has(end - 1, flag::PLACE_NOUN)))
@@ -634,7 +644,7 @@ fn people_by_title<'a>(
         if doc.tok(h).ends_with('s') {
             let mut list = Vec::new();
             while last + 1 < n && doc.tok(last) == "," {
-                let Some(e) = name_at(doc, last + 1) else {
+                let Some(e) = name_at(doc, m, last + 1) else {
                     break;
                 };
                 if tok_hit[last + 1].is_some_and(|g| gaz[g].keep) {
@@ -656,7 +666,7 @@ fn people_by_title<'a>(
         // A title after "and" starts another titled person, handled on its own.
         if last + 1 < n && doc.tok(last) == "and" && !doc.has(last + 1, flag::PERSON_TITLE) {
             let end = last;
-            if let Some(e2) = name_at(doc, end + 1) {
+            if let Some(e2) = name_at(doc, m, end + 1) {
                 // A place name may open a second name of two words or more
                 // ("co-presidents Daniel Ortega and Rosario Murillo").
                 let place_opens = |g: usize| {
@@ -774,7 +784,7 @@ fn people_by_appositive<'a>(
             && (i == 0
                 || doc.flags(i - 1) & cap_word != cap_word
                 || doc.tokens[i - 1].sentence != doc.tokens[i].sentence);
-        let Some(end) = (if starts_run { name_at(doc, i) } else { None }) else {
+        let Some(end) = (if starts_run { name_at(doc, m, i) } else { None }) else {
             i = doc.next_cap(i + 1);
             continue;
         };

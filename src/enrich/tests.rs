@@ -3541,3 +3541,18 @@ fn a_list_after_from_is_no_subject_of_the_next_verb() {
         "{t:?}"
     );
 }
+
+#[test]
+fn an_arabic_article_glued_to_a_surname_stays_inside_the_name() {
+    let r = run(
+        "",
+        "Iraqi Prime Minister Mohammed Shia al-Sudani met the envoy, and sanctions on former President Saddam al-Tikriti's relatives stay.",
+    );
+    assert!(has(&r, "person:mohammed-shia-al-sudani"), "{:?}", ids(&r));
+    let r = run(
+        "",
+        "Yemeni Foreign Minister Khalid al-Yamani spoke on Monday.",
+    );
+    let e = entity(&r, "person:khalid-al-yamani");
+    assert_eq!(e.country.as_deref(), Some("country:YE"), "{e:?}");
+}
