@@ -1078,10 +1078,16 @@ fn orgs_by_head<'a>(
         }
         let run = i..j;
         i = j;
-        // Skip a run the gazetteer or a marked person already explains.
+        // Skip a run the gazetteer or a marked person already explains. A
+        // one-word generic form after other words of the run is the head of
+        // a longer name ("the Anti-Dumping Commission").
         let free = |t: usize| {
             !tok_hit[t].is_some_and(|g| {
-                (gaz[g].keep || !gaz[g].contextual.is_empty()) && gaz[g].form != Form::Demonym
+                let head_word = t > run.start
+                    && gaz[g].end == doc.tokens[t].end
+                    && gaz[g].start == doc.tokens[t].start;
+                let contextual = !gaz[g].contextual.is_empty() && !head_word;
+                (gaz[g].keep || contextual) && gaz[g].form != Form::Demonym
             }) && !person_tok[t]
         };
         // "Ames & Norton": two names joined by a spaced ampersand; it wins

@@ -3556,3 +3556,25 @@ fn an_arabic_article_glued_to_a_surname_stays_inside_the_name() {
     let e = entity(&r, "person:khalid-al-yamani");
     assert_eq!(e.country.as_deref(), Some("country:YE"), "{e:?}");
 }
+
+#[test]
+fn the_commission_in_an_eu_story_is_the_european_commission() {
+    let r = run(
+        "EU ministers back a ban on Russian fertiliser",
+        "Ministers of the 27 EU states approved the ban on Tuesday. The Commission will propose the tariff schedule next month.",
+    );
+    assert!(has(&r, "org:european-commission"), "{:?}", ids(&r));
+    // Without the EU, a commission is someone else's.
+    let r = run(
+        "",
+        "Canada's lumber mills lost the case. The Commission will publish its reasons next month.",
+    );
+    assert!(!has(&r, "org:european-commission"), "{:?}", ids(&r));
+    // A longer name ending in the word is its own body.
+    let r = run(
+        "",
+        "The EU welcomed the ruling, and Australia's Anti-Dumping Commission kept its duties on Chinese steel.",
+    );
+    assert!(!has(&r, "org:european-commission"), "{:?}", ids(&r));
+    assert!(has(&r, "org:anti-dumping-commission"), "{:?}", ids(&r));
+}
