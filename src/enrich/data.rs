@@ -291,7 +291,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 31] = [
+pub(crate) const RULE_KINDS: [&str; 32] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -311,6 +311,7 @@ pub(crate) const RULE_KINDS: [&str; 31] = [
     "period-adjective",
     "period-noun",
     "breed-noun",
+    "event-noun",
     "place-noun",
     "agreement-bloc",
     "generic-body",

@@ -511,6 +511,7 @@ pub(crate) struct Lex {
     pub(crate) period_adjective: WordSet,
     /// An animal breed's noun after a demonym ("shepherd", "water dog").
     pub(crate) breed_noun: WordSet,
+    pub(crate) event_noun: WordSet,
     pub(crate) agreement_bloc: WordSet,
     /// Body names that many countries share ("Department of Agriculture").
     pub(crate) generic_body: WordSet,
@@ -630,6 +631,7 @@ impl Lex {
             us_state_homonym: set("us-state-homonym"),
             period_adjective: set("period-adjective"),
             breed_noun: set("breed-noun"),
+            event_noun: set("event-noun"),
             agreement_bloc: set("agreement-bloc"),
             generic_body: set("generic-body"),
             not_org: set("not-org"),

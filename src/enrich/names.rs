@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 use super::data::{EntityDef, Form};
 use super::text::{Doc, TokKind};
-use super::{entity_bit, flag, surface_bit, Draft, Entities, Model};
+use super::{entity_bit, flag, surface_bit, Draft, Entities, Model, WordSet};
 use crate::article::EntityKind;
 
 /// A gazetteer match still in play.
@@ -1592,6 +1592,12 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
         {
             drop = true;
         }
+        // "the ASEAN Championship", "the European Cup": a sports event.
+        if matches!(def.kind, EntityKind::Country | EntityKind::Bloc)
+            && noun_after(doc, &m.lex.event_noun, doc.token_at(g.end))
+        {
+            drop = true;
+        }
         if def.kind == EntityKind::Country {
             // Georgia the US state: in a US-state context, or coordinated
             // with a place in the US ("plants in Georgia and Tennessee").
@@ -1609,7 +1615,7 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
                 drop = true;
             }
             // "a German shepherd", "a Portuguese water dog": a breed.
-            if g.form == Form::Demonym && breed_after(doc, m, after) {
+            if g.form == Form::Demonym && noun_after(doc, &m.lex.breed_noun, after) {
                 drop = true;
             }
             // "Turkey Point", "Jordan River": part of a place's name.
@@ -1677,19 +1683,19 @@ fn beside_us_place(doc: &Doc<'_>, m: &Model, gaz: &[GazHit<'_>], g: &GazHit<'_>)
     })
 }
 
-/// A breed's noun of one or two words starts at token `t`.
-fn breed_after(doc: &Doc<'_>, m: &Model, t: usize) -> bool {
-    let breeds = &m.lex.breed_noun;
+/// A noun of `nouns` of one or two words (a breed's, an event's) starts
+/// at token `t`.
+fn noun_after(doc: &Doc<'_>, nouns: &WordSet, t: usize) -> bool {
     let Some(word) = doc.tokens.get(t) else {
         return false;
     };
-    if breeds.contains(doc.tok(t)) {
+    if nouns.contains(doc.tok(t)) {
         return true;
     }
     doc.tokens.get(t + 1).is_some_and(|next| {
         next.kind == TokKind::Word
             && next.start == word.end + 1
-            && breeds.contains(&doc.text[word.start..next.end])
+            && nouns.contains(&doc.text[word.start..next.end])
     })
 }
 

@@ -3578,3 +3578,23 @@ fn the_commission_in_an_eu_story_is_the_european_commission() {
     assert!(!has(&r, "org:european-commission"), "{:?}", ids(&r));
     assert!(has(&r, "org:anti-dumping-commission"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_party_before_a_contest_noun_names_the_contest() {
+    let r = run(
+        "Thailand beat Vietnam in the ASEAN Championship final",
+        "The ASEAN Championship drew record crowds, and a Chilean runner won the Mexico City Marathon.",
+    );
+    assert!(!has(&r, "bloc:ASEAN"), "{:?}", ids(&r));
+    // The countries that play are still named; the bloc in its own right too.
+    assert!(
+        has(&r, "country:TH") && has(&r, "country:VN"),
+        "{:?}",
+        ids(&r)
+    );
+    let r = run(
+        "",
+        "ASEAN ministers met before the European Cup final, and the EU offered a tariff cut.",
+    );
+    assert!(has(&r, "bloc:ASEAN") && has(&r, "bloc:EU"), "{:?}", ids(&r));
+}
