@@ -3598,3 +3598,22 @@ fn a_party_before_a_contest_noun_names_the_contest() {
     );
     assert!(has(&r, "bloc:ASEAN") && has(&r, "bloc:EU"), "{:?}", ids(&r));
 }
+
+#[test]
+fn sealing_signing_or_upgrading_a_pact_in_the_present_is_good_news() {
+    for title in [
+        "Canada and Ecuador seal trade pact after two years of talks",
+        "India and Oman clinch trade accord",
+        "Chile and South Korea upgrade their free trade agreement",
+    ] {
+        let s = run(title, "Officials said the agreement covers farm goods.").sentiment;
+        assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
+    }
+    // "Signs of" a slowdown is no signing.
+    let s = run(
+        "Exports show signs of slowing",
+        "Trade data for May showed signs of a slowdown in shipments to Japan.",
+    )
+    .sentiment;
+    assert_ne!(s.label, SentimentLabel::Positive, "{s:?}");
+}
