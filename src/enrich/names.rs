@@ -355,10 +355,13 @@ fn name_at(doc: &Doc<'_>, m: &Model, i: usize) -> Option<usize> {
 /// Arabic names write the article ("al-Sharaa", "el-Sisi").
 fn glued_particle(doc: &Doc<'_>, m: &Model, j: usize) -> bool {
     let t = doc.tok(j);
+    // Particles are short: the hyphen is within the first four bytes.
+    let Some(dash) = t.bytes().take(4).position(|b| b == b'-') else {
+        return false;
+    };
     doc.tokens[j].kind == TokKind::Word
-        && t.split_once('-').is_some_and(|(particle, rest)| {
-            rest.starts_with(|c: char| c.is_uppercase()) && m.lex.name_particle.contains(particle)
-        })
+        && t[dash + 1..].starts_with(|c: char| c.is_uppercase())
+        && m.lex.name_particle.contains(&t[..dash])
 }
 
 /// Token `j` is a capitalised word that may be part of a name: no
@@ -1593,8 +1596,10 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             drop = true;
         }
         // "the ASEAN Championship", "the European Cup": a sports event.
+        let after = doc.token_at(g.end);
         if matches!(def.kind, EntityKind::Country | EntityKind::Bloc)
-            && noun_after(doc, &m.lex.event_noun, doc.token_at(g.end))
+            && doc.has(after, flag::CAP)
+            && noun_after(doc, &m.lex.event_noun, after)
         {
             drop = true;
         }

@@ -316,16 +316,21 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             .any(|h| matches!(h.term, SentTerm::Lower(_)) && tok(h) == n)
             .then_some(n)
     };
-    // An easing verb acting on such a relief ends it: suspending "tariff
-    // cuts" or withdrawing "duty concessions" raises the barrier again.
-    let ends_relief =
-        |t: usize| matches!(object_of(t), Some((b, Object::Barrier)) if relief_noun(b).is_some());
-    // The relief noun an easing verb ends: its tone is the verb's.
+    // The relief noun at token `t` that an easing verb ends: its tone is
+    // the verb's (checked only after a barrier that ends right before it).
     let relief_ended = |t: usize| {
-        hits.iter().any(|h| {
-            matches!(h.term, SentTerm::Ease(_))
-                && matches!(object_of(tok(h)), Some((b, Object::Barrier)) if relief_noun(b) == Some(t))
-        })
+        let Some(b) = hits
+            .iter()
+            .find(|h| object(h) == Some(Object::Barrier) && doc.token_at(h.end) == t)
+            .map(tok)
+        else {
+            return false;
+        };
+        relief_noun(b) == Some(t)
+            && hits.iter().any(|h| {
+                matches!(h.term, SentTerm::Ease(_))
+                    && object_of(tok(h)) == Some((b, Object::Barrier))
+            })
     };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
@@ -370,8 +375,12 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 continue
             }
             // "when a pause on higher duties ends": the relief ends.
-            SentTerm::Ease(x) if relief_ends(t) || ends_relief(t) => -x,
+            SentTerm::Ease(x) if relief_ends(t) => -x,
             SentTerm::Ease(x) => match object_of(t) {
+                // An easing verb acting on a relief ends it: suspending
+                // "tariff cuts" or withdrawing "duty concessions" raises the
+                // barrier again.
+                Some((b, Object::Barrier)) if relief_noun(b).is_some() => -x,
                 Some((_, Object::Barrier | Object::Allowance)) => x,
                 Some((b, Object::Process)) if spans_duration(t, b) => x,
                 Some((_, Object::Process)) => -x,
