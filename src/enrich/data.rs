@@ -291,7 +291,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 32] = [
+pub(crate) const RULE_KINDS: [&str; 33] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -314,6 +314,7 @@ pub(crate) const RULE_KINDS: [&str; 32] = [
     "event-noun",
     "place-noun",
     "agreement-bloc",
+    "area-bloc",
     "generic-body",
     "market-verb",
     "tariff-cue",

@@ -107,6 +107,9 @@ pub(crate) mod entity_bit {
     /// A bloc on the `agreement-bloc` list (USMCA): reported as the
     /// trade-agreement instrument.
     pub(crate) const AGREEMENT: u8 = 1;
+    /// A bloc on the `area-bloc` list (AfCFTA): reported as the bloc and as
+    /// the trade-agreement instrument.
+    pub(crate) const AREA: u8 = 1 << 1;
 }
 
 /// Group of `Model::phrases` holding the terms.
@@ -513,6 +516,7 @@ pub(crate) struct Lex {
     pub(crate) breed_noun: WordSet,
     pub(crate) event_noun: WordSet,
     pub(crate) agreement_bloc: WordSet,
+    pub(crate) area_bloc: WordSet,
     /// Body names that many countries share ("Department of Agriculture").
     pub(crate) generic_body: WordSet,
     /// Names that look like organisations but are places or things.
@@ -633,6 +637,7 @@ impl Lex {
             breed_noun: set("breed-noun"),
             event_noun: set("event-noun"),
             agreement_bloc: set("agreement-bloc"),
+            area_bloc: set("area-bloc"),
             generic_body: set("generic-body"),
             not_org: set("not-org"),
             surname_first: set("surname-first"),
@@ -781,15 +786,17 @@ impl Enricher {
             .entities
             .iter()
             .map(|d| {
-                let agreement = d.kind == EntityKind::Bloc
-                    && lex
-                        .agreement_bloc
-                        .contains(d.id.trim_start_matches("bloc:"));
-                if agreement {
-                    entity_bit::AGREEMENT
-                } else {
-                    0
-                }
+                let on = |list: &WordSet, bit: u8| {
+                    let listed = d.kind == EntityKind::Bloc
+                        && list.contains(d.id.trim_start_matches("bloc:"));
+                    if listed {
+                        bit
+                    } else {
+                        0
+                    }
+                };
+                on(&lex.agreement_bloc, entity_bit::AGREEMENT)
+                    | on(&lex.area_bloc, entity_bit::AREA)
             })
             .collect();
         Ok(Enricher {

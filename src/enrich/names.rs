@@ -96,8 +96,11 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
     for g in gaz.iter().filter(|g| g.keep) {
         if let Some(e) = g.entity {
             let def = &m.tables.entities[e];
-            if m.entity_bits[e] & entity_bit::AGREEMENT != 0 {
+            let bits = m.entity_bits[e];
+            if bits & (entity_bit::AGREEMENT | entity_bit::AREA) != 0 {
                 out.agreements.push((g.start, g.end));
+            }
+            if bits & entity_bit::AGREEMENT != 0 {
                 continue;
             }
             // "Treasury Secretary": the office named only as part of a title;

@@ -3617,3 +3617,20 @@ fn sealing_signing_or_upgrading_a_pact_in_the_present_is_good_news() {
     .sentiment;
     assert_ne!(s.label, SentimentLabel::Positive, "{s:?}");
 }
+
+#[test]
+fn a_free_trade_area_with_members_is_a_bloc_and_an_agreement() {
+    let r = run(
+        "",
+        "Kenya and Ghana urged members of the AfCFTA to cut tariffs on each other's tea and cocoa.",
+    );
+    assert!(has(&r, "bloc:AFCFTA"), "{:?}", ids(&r));
+    assert!(has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
+    // A bare agreement stays an agreement only.
+    let r = run(
+        "",
+        "Canada asked for the USMCA trade pact review to cover U.S. tariffs on its lumber.",
+    );
+    assert!(!has(&r, "bloc:USMCA"), "{:?}", ids(&r));
+    assert!(has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
+}
