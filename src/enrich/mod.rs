@@ -514,8 +514,11 @@ pub(crate) struct Lex {
     pub(crate) period_adjective: WordSet,
     /// An animal breed's noun after a demonym ("shepherd", "water dog").
     pub(crate) breed_noun: WordSet,
+    /// A contest's noun after a party ("Championship", "Grand Prix").
     pub(crate) event_noun: WordSet,
+    /// Blocs that are agreements only (USMCA) ...
     pub(crate) agreement_bloc: WordSet,
+    /// ... and free-trade areas that are blocs too (AfCFTA).
     pub(crate) area_bloc: WordSet,
     /// Body names that many countries share ("Department of Agriculture").
     pub(crate) generic_body: WordSet,

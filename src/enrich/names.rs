@@ -1615,7 +1615,6 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
                 drop = true;
             }
             // "a Georgian manor house".
-            let after = doc.token_at(g.end);
             if bits(g) & surface_bit::PERIOD_ADJECTIVE != 0
                 && after < doc.tokens.len()
                 && doc.has(after, flag::PERIOD_NOUN)

@@ -3275,31 +3275,34 @@ fn a_countrys_possessive_marks_the_given_name_after_it_as_a_person() {
     assert!(has(&r, "location:santiago"), "{:?}", ids(&r));
 }
 
+/// Asserts the label of each headline over one neutral body line.
+fn assert_headline_tones(negative: &[&str], positive: &[&str]) {
+    let body = "The measure on imports takes effect next month, the trade ministry said.";
+    for (titles, want) in [
+        (negative, SentimentLabel::Negative),
+        (positive, SentimentLabel::Positive),
+    ] {
+        for &title in titles {
+            let s = run(title, body).sentiment;
+            assert_eq!(s.label, want, "{title}: {s:?}");
+        }
+    }
+}
+
 #[test]
 fn ordering_setting_or_adopting_a_tariff_imposes_it_unless_it_is_a_cut() {
-    let tone = |title: &str| {
-        run(
-            title,
-            "The measure on imports takes effect next month, the trade ministry said.",
-        )
-        .sentiment
-    };
-    for title in [
-        "Brazil orders 40% tariff on imported steel coils",
-        "Canada adopts new duties on Chinese steel wire",
-        "Mexico sets 30 percent levy on imported footwear",
-    ] {
-        let s = tone(title);
-        assert_eq!(s.label, SentimentLabel::Negative, "{title}: {s:?}");
-    }
-    // The same verbs announcing relief are relief.
-    for title in [
-        "Chile announces tariff cuts on farm goods",
-        "EU extends tariff suspension on Ukrainian grain",
-    ] {
-        let s = tone(title);
-        assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
-    }
+    assert_headline_tones(
+        &[
+            "Brazil orders 40% tariff on imported steel coils",
+            "Canada adopts new duties on Chinese steel wire",
+            "Mexico sets 30 percent levy on imported footwear",
+        ],
+        // The same verbs announcing relief are relief.
+        &[
+            "Chile announces tariff cuts on farm goods",
+            "EU extends tariff suspension on Ukrainian grain",
+        ],
+    );
 }
 
 #[test]
@@ -3486,28 +3489,18 @@ fn a_central_bank_resolves_to_its_own_countrys_bank() {
 
 #[test]
 fn suspending_or_scrapping_a_tariff_cut_raises_the_barrier_again() {
-    let tone = |title: &str| {
-        run(
-            title,
-            "The measure on imports takes effect next month, the trade ministry said.",
-        )
-        .sentiment
-    };
-    for title in [
-        "Beijing suspends tariff cuts on Taiwanese chemicals",
-        "Ankara will withdraw duty concessions for Iraqi dates",
-    ] {
-        let s = tone(title);
-        assert_eq!(s.label, SentimentLabel::Negative, "{title}: {s:?}");
-    }
-    // Granting the same relief, or suspending the barrier itself, is relief.
-    for title in [
-        "Vietnam grants tariff concessions on Indian rice",
-        "Canada suspends tariffs on U.S. orange juice",
-    ] {
-        let s = tone(title);
-        assert_eq!(s.label, SentimentLabel::Positive, "{title}: {s:?}");
-    }
+    assert_headline_tones(
+        &[
+            "Beijing suspends tariff cuts on Taiwanese chemicals",
+            "Ankara will withdraw duty concessions for Iraqi dates",
+        ],
+        // Granting the same relief, or suspending the barrier itself, is
+        // relief.
+        &[
+            "Vietnam grants tariff concessions on Indian rice",
+            "Canada suspends tariffs on U.S. orange juice",
+        ],
+    );
 }
 
 #[test]
