@@ -1776,6 +1776,16 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
                     ..org_draft(name)
                 });
                 out.mention(g.start, end, ent);
+            } else if text[g.start..g.end].ends_with(" Ministry") {
+                // "Morocco's Foreign Ministry": a ministry the gazetteer
+                // lacks is still that country's ministry, under its
+                // generic name.
+                let name = &text[g.start..g.end];
+                let ent = out.add_with(&slug_id("org:", name), || Draft {
+                    country: Some(Cow::Borrowed(country)),
+                    ..org_draft(name)
+                });
+                out.mention(g.start, g.end, ent);
             }
             continue;
         }

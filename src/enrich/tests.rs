@@ -3627,3 +3627,20 @@ fn a_free_trade_area_with_members_is_a_bloc_and_an_agreement() {
     assert!(!has(&r, "bloc:USMCA"), "{:?}", ids(&r));
     assert!(has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_countrys_ministry_missing_from_the_gazetteer_is_still_its_ministry() {
+    let r = run(
+        "",
+        "Senegal's Trade Ministry said the new duties on Gambian onions would stay.",
+    );
+    let e = entity(&r, "org:trade-ministry");
+    assert_eq!(e.country.as_deref(), Some("country:SN"), "{e:?}");
+    // A country whose ministry the gazetteer has keeps that one.
+    let r = run(
+        "",
+        "China's Commerce Ministry said the new duties on Australian wine would stay.",
+    );
+    assert!(has(&r, "org:mofcom"), "{:?}", ids(&r));
+    assert!(!has(&r, "org:commerce-ministry"), "{:?}", ids(&r));
+}
