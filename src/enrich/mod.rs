@@ -789,10 +789,9 @@ impl Enricher {
             .entities
             .iter()
             .map(|d| {
+                let bloc = d.id.trim_start_matches("bloc:");
                 let on = |list: &WordSet, bit: u8| {
-                    let listed = d.kind == EntityKind::Bloc
-                        && list.contains(d.id.trim_start_matches("bloc:"));
-                    if listed {
+                    if d.kind == EntityKind::Bloc && list.contains(bloc) {
                         bit
                     } else {
                         0

@@ -1769,23 +1769,23 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
             if let Some(e) = body_of(country) {
                 let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
                 out.mention(g.start, g.end, ent);
-            } else if of_country.is_some() {
-                let name = &text[g.start..end];
-                let ent = out.add_with(&slug_id("org:", name), || Draft {
-                    country: Some(Cow::Borrowed(country)),
-                    ..org_draft(name)
-                });
-                out.mention(g.start, end, ent);
-            } else if text[g.start..g.end].ends_with(" Ministry") {
-                // "Morocco's Foreign Ministry": a ministry the gazetteer
-                // lacks is still that country's ministry, under its
-                // generic name.
-                let name = &text[g.start..g.end];
-                let ent = out.add_with(&slug_id("org:", name), || Draft {
-                    country: Some(Cow::Borrowed(country)),
-                    ..org_draft(name)
-                });
-                out.mention(g.start, g.end, ent);
+            } else {
+                // Named in full with "of", under that name; "Morocco's
+                // Foreign Ministry", a ministry the gazetteer lacks, under
+                // its generic name: still that country's body.
+                let name_end = if of_country.is_some() {
+                    Some(end)
+                } else {
+                    text[g.start..g.end].ends_with(" Ministry").then_some(g.end)
+                };
+                if let Some(name_end) = name_end {
+                    let name = &text[g.start..name_end];
+                    let ent = out.add_with(&slug_id("org:", name), || Draft {
+                        country: Some(Cow::Borrowed(country)),
+                        ..org_draft(name)
+                    });
+                    out.mention(g.start, name_end, ent);
+                }
             }
             continue;
         }

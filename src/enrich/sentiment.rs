@@ -316,8 +316,8 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             .any(|h| matches!(h.term, SentTerm::Lower(_)) && tok(h) == n)
             .then_some(n)
     };
-    // The relief noun at token `t` that an easing verb ends: its tone is
-    // the verb's (checked only after a barrier that ends right before it).
+    // The relief noun at token `t` (a lowering hit right after a barrier)
+    // that an easing verb ends: its tone is the verb's.
     let relief_ended = |t: usize| {
         let Some(b) = hits
             .iter()
@@ -326,11 +326,9 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
         else {
             return false;
         };
-        relief_noun(b) == Some(t)
-            && hits.iter().any(|h| {
-                matches!(h.term, SentTerm::Ease(_))
-                    && object_of(tok(h)) == Some((b, Object::Barrier))
-            })
+        hits.iter().any(|h| {
+            matches!(h.term, SentTerm::Ease(_)) && object_of(tok(h)) == Some((b, Object::Barrier))
+        })
     };
     let after_price = |t: usize| {
         hits.iter().any(|h| {
