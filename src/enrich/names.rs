@@ -1313,7 +1313,43 @@ fn shouted_words(doc: &Doc<'_>, t: usize) -> bool {
             && doc.tok(k).len() >= len
             && doc.tok(k).bytes().all(|c| c.is_ascii_uppercase())
     };
-    shouted(t, 5) && (t > 0 && shouted(t - 1, 4) || shouted(t + 1, 4))
+    shouted(t, 5) && (t > 0 && shouted(t - 1, 4) || shouted(t + 1, 4)) || shouted_run(doc, t)
+}
+
+/// Upper-case function words: a run of capitals that holds one is words
+/// typed in capitals, not a list of acronyms (those are joined by a
+/// lower-case "and").
+const SHOUTED_FUNCTION_WORDS: [&str; 12] = [
+    "OF", "AND", "THE", "TO", "ON", "FOR", "IN", "IS", "ALL", "WITH", "FROM", "OUT",
+];
+
+/// Token `t` is in a run of at least four upper-case words, one of them a
+/// function word, with only commas, "&" and periods between them: a
+/// shouted phrase inside a mixed-case sentence ("a 200% Tariff on all
+/// WINES, CHAMPAGNES, & ALCOHOLIC PRODUCTS COMING OUT OF FRANCE").
+fn shouted_run(doc: &Doc<'_>, t: usize) -> bool {
+    let sentence = doc.tokens[t].sentence;
+    let in_run = |k: usize| {
+        doc.tokens[k].sentence == sentence
+            && match doc.tokens[k].kind {
+                TokKind::Word => doc.tok(k).bytes().all(|c| c.is_ascii_uppercase()),
+                TokKind::Punct => matches!(doc.tok(k), "," | "&" | "."),
+                TokKind::Number => false,
+            }
+    };
+    let mut a = t;
+    while a > 0 && in_run(a - 1) {
+        a -= 1;
+    }
+    let mut b = t + 1;
+    while b < doc.tokens.len() && in_run(b) {
+        b += 1;
+    }
+    let words = (a..b).filter(|&k| doc.tokens[k].kind == TokKind::Word && doc.tok(k).len() >= 2);
+    words.clone().count() >= 4
+        && words
+            .into_iter()
+            .any(|k| SHOUTED_FUNCTION_WORDS.contains(&doc.tok(k)))
 }
 
 /// An acronym that names no body: it carries digits ("COP30", "A380"),
@@ -1524,7 +1560,7 @@ fn generic_abroad<'m>(
 }
 
 /// Another country's body named like a gazetteer one: "Senate" of Mexico is
-/// `org:senate`, or `org:mexico-congress` where `org:congress` is taken; a
+/// `org:senate`, or `org:mexican-congress` where `org:congress` is taken; a
 /// demonym before the name, at `named_with`, is part of it ("Danish
 /// Environmental Protection Agency" is
 /// `org:danish-environmental-protection-agency`).
@@ -1545,7 +1581,15 @@ fn foreign_body<'a>(
     }
     let plain = slug_id("org:", name);
     let id = if m.tables.entities.iter().any(|d| d.id == plain) {
-        slug_id(&format!("org:{}-", slug_id("", &country.name)), name)
+        // Named the way a reader would tell it apart: by the country's
+        // first demonym ("Mexican Congress"), else by its name.
+        let demonym = m
+            .tables
+            .surfaces
+            .iter()
+            .find(|s| s.form == Form::Demonym && m.tables.entities[s.entity].id == country.id)
+            .map_or(country.name.as_str(), |s| s.text.as_str());
+        slug_id(&format!("org:{}-", slug_id("", demonym)), name)
     } else {
         plain
     };

@@ -889,8 +889,9 @@ fn another_countrys_body_named_like_a_known_one_is_its_own_organisation() {
     );
     let senate = entity(&r, "org:senate");
     assert_eq!(senate.country.as_deref(), Some("country:MX"));
-    // "org:congress" is the US Congress, so Brazil's takes the country's name.
-    let brazil = entity(&r, "org:brazil-congress");
+    // "org:congress" is the US Congress, so Brazil's is told apart the way
+    // a reader would: by the country's demonym.
+    let brazil = entity(&r, "org:brazilian-congress");
     assert_eq!(brazil.country.as_deref(), Some("country:BR"));
     assert_eq!(entity(&r, "org:congress").count, 1);
     assert!(!has(&r, "org:us-senate"), "{:?}", ids(&r));
@@ -3643,4 +3644,25 @@ fn a_countrys_ministry_missing_from_the_gazetteer_is_still_its_ministry() {
     );
     assert!(has(&r, "org:mofcom"), "{:?}", ids(&r));
     assert!(!has(&r, "org:commerce-ministry"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_shouted_phrase_inside_a_sentence_holds_words_not_acronyms() {
+    let r = run(
+        "",
+        "The minister posted that Japan would put a 90% Tariff on all CHEESES, WINES, & DAIRY GOODS COMING OUT OF CANADA AND OTHER G7 COUNTRIES, then deleted it.",
+    );
+    let orgs: Vec<&str> = ids(&r)
+        .into_iter()
+        .filter(|id| id.starts_with("org:"))
+        .collect();
+    assert!(orgs.is_empty(), "{orgs:?}");
+    // A list of acronyms joined by a lower-case "and" is still bodies.
+    let r = run(
+        "",
+        "Officials of the OECD, the IEA, the FAO and the ICC met in Rome.",
+    );
+    for id in ["org:oecd", "org:iea", "org:fao", "org:icc"] {
+        assert!(has(&r, id), "{id}: {:?}", ids(&r));
+    }
 }
