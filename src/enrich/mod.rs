@@ -530,7 +530,7 @@ pub(crate) struct Lex {
     /// The tariff words, for the last part of a compound
     /// ("counter-tariffs"); whole tokens carry [`flag::TARIFF_CUE`].
     pub(crate) tariff_cue: WordSet,
-    /// Words before "tax" that make it a domestic tax, not a tariff ...
+    /// Words before "tax" or "duty" that make it a domestic tax, not a tariff ...
     pub(crate) domestic_tax: WordSet,
     /// ... and words that make a bare "tax" in a sentence a trade tax.
     pub(crate) tax_trade_word: WordSet,

@@ -60,6 +60,9 @@ struct Rate<'a> {
     targets: Option<Vec<&'a str>>,
     /// The rate applies to every country.
     global: bool,
+    /// "both sides" set it: it runs from each of the two parties to the
+    /// other.
+    mutual: bool,
     goods: Vec<&'a str>,
 }
 
@@ -124,6 +127,7 @@ pub(crate) fn extract(
             imposer: None,
             targets: None,
             global: false,
+            mutual: both_sides_before(doc, &parties, i),
             goods: Vec::new(),
         };
         read_direction(doc, m, &parties, ents, cue, verb_only, &mut r);
@@ -169,7 +173,11 @@ pub(crate) fn extract(
         };
         let (s0, s1) = doc.sentences[r.sentence];
         let text = doc.text[s0..s1].trim().to_owned();
-        for target in targets {
+        let mut pairs: Vec<(&str, Option<&str>)> = targets.iter().map(|&t| (imposer, t)).collect();
+        if let (true, [Some(other)]) = (r.mutual, &targets[..]) {
+            pairs.push((other, Some(imposer)));
+        }
+        for (imposer, target) in pairs {
             if target == Some(imposer) {
                 continue;
             }
@@ -479,11 +487,17 @@ fn domestic_tax(doc: &Doc<'_>, m: &Model, k: usize) -> bool {
     if on_earnings && matches!(doc.lower_tok(k), "tax" | "taxes" | "levy" | "levies") {
         return true;
     }
-    if !matches!(doc.lower_tok(k), "tax" | "taxes") {
-        return false;
-    }
-    if k > 0 && m.lex.domestic_tax.contains(doc.lower_tok(k - 1)) {
+    // "an excise tax", "stamp duty": a word before it says so.
+    let word = doc.lower_tok(k);
+    let taxed = matches!(word, "tax" | "taxes");
+    if (taxed || matches!(word, "duty" | "duties"))
+        && k > 0
+        && m.lex.domestic_tax.contains(doc.lower_tok(k - 1))
+    {
         return true;
+    }
+    if !taxed {
+        return false;
     }
     let (s0, s1) = doc.sentences[doc.tokens[k].sentence];
     let toks = doc.tokens_in(s0, s1);
@@ -982,11 +996,32 @@ fn read_direction<'a>(
     };
     r.imposer = elided.or(np.copied()).filter(|_| !verb_only).map(|p| p.id);
 
+    // "the 20% agreed by Vietnam": the party that agreed to the rate pays
+    // it, and the other side of the deal imposes it.
+    let base = cue.max(end_tok);
+    let agreed_by = (r.imposer.is_none() && base + 3 < c1)
+        .then(|| {
+            let by = (base + 1..(base + 4).min(c1)).find(|&k| doc.tok(k) == "by")?;
+            (by > base + 1 && AGREED.contains(&doc.lower_tok(by - 1)))
+                .then(|| {
+                    let at = by + 1 + usize::from(doc.lower_tok(by + 1) == "the");
+                    in_clause.iter().find(|p| p.tok == at && !p.agent_only)
+                })
+                .flatten()
+        })
+        .flatten();
+    // "the 25% that Washington has told Japan and South Korea to expect":
+    // the subject of a giving verb after the rate imposes it on the
+    // verb's objects.
+    let given = (r.imposer.is_none() && agreed_by.is_none())
+        .then(|| given_to(doc, &in_clause, base, c1))
+        .flatten();
     // Imposer 2: "imposed by X", "duties President Trump imposed" (not
     // the subject of a clause a conjunction opens: "to 125% after Beijing
     // imposed ...").
-    if r.imposer.is_none() {
-        let base = cue.max(end_tok);
+    if let Some((giver, _)) = &given {
+        r.imposer = Some(giver);
+    } else if r.imposer.is_none() && agreed_by.is_none() {
         r.imposer = in_clause
             .iter()
             .find(|p| {
@@ -1169,6 +1204,11 @@ fn read_direction<'a>(
         }
     }
     if r.targets.is_none() {
+        r.targets = given
+            .map(|(_, objects)| objects)
+            .or_else(|| agreed_by.map(|p| vec![p.id]));
+    }
+    if r.targets.is_none() {
         // "For South Korea, the rate rises to 25%": a fronted "for" phrase
         // names whom the sentence's rates fall on.
         r.targets = fronted_for(doc, parties, r.sentence)
@@ -1198,6 +1238,61 @@ fn read_direction<'a>(
                     })
                 });
     }
+}
+
+/// Verbs before "by" whose agent accepted a rate rather than set it ("the
+/// 20% agreed by Vietnam").
+const AGREED: [&str; 7] = [
+    "agreed",
+    "accepted",
+    "secured",
+    "negotiated",
+    "won",
+    "obtained",
+    "struck",
+];
+
+/// Verbs that give a rate to their objects ("told Japan to expect",
+/// "offered India").
+const GIVING: [&str; 12] = [
+    "told", "tells", "offered", "offers", "promised", "promises", "gave", "gives", "granted",
+    "grants", "charged", "charges",
+];
+
+/// After the rate ending at `base`: "(that|which) X (has|have|had) told Y
+/// (and Z)", within the clause ending at `c1`. X, a party, imposes; Y and
+/// the parties coordinated with it are the targets.
+fn given_to<'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&Party<'a>],
+    base: usize,
+    c1: usize,
+) -> Option<(&'a str, Vec<&'a str>)> {
+    let mut k = base + 1;
+    if k < c1 && matches!(doc.lower_tok(k), "that" | "which") {
+        k += 1;
+    }
+    let giver = in_clause.iter().find(|p| p.tok == k)?;
+    k = giver.tok_end;
+    while k < c1 && matches!(doc.lower_tok(k), "has" | "have" | "had" | "will" | "would") {
+        k += 1;
+    }
+    if k >= c1 || !GIVING.contains(&doc.lower_tok(k)) {
+        return None;
+    }
+    let mut targets: Vec<&str> = Vec::new();
+    let mut next = k + 1;
+    for p in in_clause.iter().filter(|p| p.tok > k && !p.agent_only) {
+        let joined = (next..p.tok).all(|j| matches!(doc.tok(j), "and" | "," | "the"));
+        if !joined || (targets.is_empty() && p.tok > k + 2) {
+            break;
+        }
+        if p.id != giver.id && !targets.contains(&p.id) {
+            targets.push(p.id);
+        }
+        next = p.tok_end;
+    }
+    (!targets.is_empty()).then_some((giver.id, targets))
 }
 
 /// The lower-case `words` start at token `k` and end before `c1`.
@@ -1270,12 +1365,53 @@ const GOVERNMENT_BODIES: [&str; 7] = [
     "administration",
 ];
 
+/// Words that name two parties at once as a clause's subject.
+const BOTH_SIDES: [[&str; 2]; 4] = [
+    ["both", "sides"],
+    ["both", "countries"],
+    ["two", "sides"],
+    ["two", "countries"],
+];
+
+/// "both sides suspended an additional 24 per cent duty": the rate at `i`
+/// follows such words in its sentence as a subject (not "the agreement
+/// between the two countries"), with no party named between.
+fn both_sides_before(doc: &Doc<'_>, parties: &[Party<'_>], i: usize) -> bool {
+    let sentence = doc.tokens[i].sentence;
+    let Some(k) = (1..i)
+        .rev()
+        .take_while(|&k| doc.tokens[k].sentence == sentence)
+        .find(|&k| {
+            BOTH_SIDES
+                .iter()
+                .any(|[a, b]| doc.lower_tok(k - 1) == *a && doc.lower_tok(k) == *b)
+        })
+    else {
+        return false;
+    };
+    // The word before the phrase ("the two sides"), before its article.
+    let mut before = k - 1;
+    if before > 0 && doc.lower_tok(before - 1) == "the" {
+        before -= 1;
+    }
+    let governed = before > 0 && {
+        let w = doc.lower_tok(before - 1);
+        is_preposition(w) || matches!(w, "between" | "among")
+    };
+    !governed && !parties.iter().any(|p| p.tok > k && p.tok < i)
+}
+
 /// The country or bloc the article names most often (first on a tie).
 fn main_party<'a>(parties: &[Party<'a>]) -> Option<&'a str> {
+    main_party_but(parties, None)
+}
+
+/// [`main_party`] among the parties other than `but`.
+fn main_party_but<'a>(parties: &[Party<'a>], but: Option<&str>) -> Option<&'a str> {
     mode(
         parties
             .iter()
-            .filter(|p| !p.agent_only)
+            .filter(|p| !p.agent_only && Some(p.id) != but)
             .map(|p| p.id)
             .collect(),
     )
@@ -1495,7 +1631,9 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
                 .or_else(|| usual_imposer.filter(|i| not_target(i)))
                 .or_else(counterpart)
                 .or_else(nearest_before)
-                .or_else(|| main_party(parties).filter(|i| not_target(i)));
+                // "Chinese chips pay a 25 percent tariff under a review of
+                // the China tariffs": the party named most after the target.
+                .or_else(|| main_party_but(parties, target));
         }
         if rates[k].targets.is_none() && !rates[k].global {
             let fallback = prev

@@ -3666,3 +3666,71 @@ fn a_shouted_phrase_inside_a_sentence_holds_words_not_acronyms() {
         assert!(has(&r, id), "{id}: {:?}", ids(&r));
     }
 }
+
+#[test]
+fn the_party_that_agreed_a_rate_pays_it_and_a_rate_told_to_a_party_falls_on_it() {
+    let r = run(
+        "Thailand seals tariff deal with U.S.",
+        "Thailand will pay 19% on its exports to the United States under the trade deal. The rate compares with the 20% agreed by the Philippines in June and the 30% that Washington has told Brazil and Chile to expect.",
+    );
+    let t = tariffs(&r);
+    for m in [
+        measure("country:US", Some("country:TH"), 19.0),
+        measure("country:US", Some("country:PH"), 20.0),
+        measure("country:US", Some("country:BR"), 30.0),
+        measure("country:US", Some("country:CL"), 30.0),
+    ] {
+        assert!(t.contains(&m), "{m:?} not in {t:?}");
+    }
+    assert!(!t.iter().any(|m| m.0 == "country:PH"), "{t:?}");
+}
+
+#[test]
+fn an_excise_tax_or_stamp_duty_is_no_tariff() {
+    let r = run(
+        "Peru cuts import tariffs on laptops",
+        "Peru will cut its import tariff on laptops to 4% from 11%. It will also lower the excise tax on imported laptops to 6% from 12%, and a stamp duty of 2% on the sale stays.",
+    );
+    let rates: Vec<f64> = tariffs(&r).iter().map(|m| m.2).collect();
+    assert!(rates.contains(&4.0), "{rates:?}");
+    for not_tariff in [6.0, 12.0, 2.0] {
+        assert!(!rates.contains(&not_tariff), "{not_tariff} in {rates:?}");
+    }
+}
+
+#[test]
+fn a_rate_whose_usual_imposer_is_its_own_target_falls_to_the_other_party() {
+    // "the India tariffs" names India as an imposer; the rate it pays is
+    // someone else's.
+    let r = run(
+        "EU weighs safeguard review",
+        "Indian steel pays a 12 percent duty under a review of the India tariffs due in March.",
+    );
+    let t = tariffs(&r);
+    assert!(
+        t.contains(&measure("bloc:EU", Some("country:IN"), 12.0)),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn both_sides_setting_a_rate_set_it_on_each_other() {
+    let r = run(
+        "Canada and Mexico trim tariffs",
+        "Canada halved its duty on Mexican cement to 8 per cent, and both sides kept a 5 per cent levy on each other's glass.",
+    );
+    let t = tariffs(&r);
+    for m in [
+        measure("country:CA", Some("country:MX"), 5.0),
+        measure("country:MX", Some("country:CA"), 5.0),
+    ] {
+        assert!(t.contains(&m), "{m:?} not in {t:?}");
+    }
+    // A pact "between the two countries" is no subject.
+    let r = run(
+        "Turkey threatens tariffs",
+        "Ankara said it would end the pact between the two countries and impose a 60% tariff on goods from Greece.",
+    );
+    let t = tariffs(&r);
+    assert!(!t.iter().any(|m| m.0 == "country:GR"), "{t:?}");
+}
