@@ -219,6 +219,9 @@ pub(crate) struct TermInfo {
     /// A supporting phrase: its evidence counts only beside other trade
     /// evidence (retaliation is trade policy only when trade is named).
     pub(crate) support: bool,
+    /// A weak synonym of `instrument` ("curbs"): it names the instrument
+    /// only in an article that names it by a plain synonym too.
+    pub(crate) weak: bool,
 }
 
 /// A sentiment lexicon entry.
@@ -643,18 +646,21 @@ fn load_terms(src: &Sources) -> Result<Vec<(String, TermInfo)>, DataError> {
             terms.len() - 1
         })
     }
-    let mut tagged: Vec<(usize, &'static str, usize, String)> = Vec::new();
-    for (file, prefix) in [
-        ("instruments.tsv", "instrument"),
-        ("commodities.tsv", "commodity"),
-        ("topics.tsv", "topic"),
+    // (term, file prefix, id, weak synonym)
+    let mut tagged: Vec<(usize, &'static str, String, bool)> = Vec::new();
+    for (file, prefix, max_cols) in [
+        ("instruments.tsv", "instrument", 3),
+        ("commodities.tsv", "commodity", 2),
+        ("topics.tsv", "topic", 2),
     ] {
         let f = src.get(file);
         let mut in_file: HashMap<String, usize> = HashMap::new();
-        for (line, cols) in f.rows(2, 2)? {
+        for (line, cols) in f.rows(2, max_cols)? {
             let id = col(&cols, 0);
             check_slug(f, line, id)?;
-            for phrase in multi(cols.get(1)) {
+            let plain = multi(cols.get(1)).into_iter().map(|p| (p, false));
+            let weak = multi(cols.get(2)).into_iter().map(|p| (p, true));
+            for (phrase, weak) in plain.chain(weak) {
                 if let Some(prev) = in_file.insert(phrase.to_ascii_lowercase(), line) {
                     return Err(f.error(
                         line,
@@ -662,16 +668,17 @@ fn load_terms(src: &Sources) -> Result<Vec<(String, TermInfo)>, DataError> {
                     ));
                 }
                 let i = slot(&mut index, &mut terms, &phrase);
-                tagged.push((i, prefix, line, id.to_owned()));
+                tagged.push((i, prefix, id.to_owned(), weak));
             }
         }
     }
-    for (i, prefix, _line, id) in tagged {
+    for (i, prefix, id, weak) in tagged {
         let info = &mut terms[i].1;
         // Evidence for relevance unless relevance.tsv says otherwise.
         match prefix {
             "instrument" => {
                 info.instrument = Some(format!("instrument:{id}"));
+                info.weak = weak;
                 info.relevance = info.relevance.max(DEFAULT_INSTRUMENT_EVIDENCE);
             }
             "commodity" => info.commodity = Some(format!("commodity:{id}")),

@@ -148,10 +148,23 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
 /// Instruments and commodities named in a trade-relevant article, and the
 /// named agreements (USMCA...) as the trade-agreement instrument.
 pub(crate) fn add_trade_entities<'m>(terms: &[TermHit<'m>], ents: &mut Entities<'m>) {
-    for t in terms.iter().filter(|t| !t.info.trap) {
+    let terms = terms.iter().filter(|t| !t.info.trap);
+    // A weak synonym ("curbs") counts where a plain one names the same
+    // instrument.
+    let named = |id: &str| {
+        terms
+            .clone()
+            .any(|t| !t.info.weak && t.info.instrument.as_deref() == Some(id))
+    };
+    for t in terms.clone() {
+        let instrument = t
+            .info
+            .instrument
+            .as_ref()
+            .filter(|id| !t.info.weak || named(id));
         for (id, kind) in [
-            (&t.info.instrument, EntityKind::Instrument),
-            (&t.info.commodity, EntityKind::Commodity),
+            (instrument, EntityKind::Instrument),
+            (t.info.commodity.as_ref(), EntityKind::Commodity),
         ] {
             if let Some(id) = id {
                 let k = ents.add_with(id, || vocabulary_draft(id, kind));

@@ -3734,3 +3734,19 @@ fn both_sides_setting_a_rate_set_it_on_each_other() {
     let t = tariffs(&r);
     assert!(!t.iter().any(|m| m.0 == "country:GR"), "{t:?}");
 }
+
+#[test]
+fn curbs_and_licences_are_export_controls_only_beside_export_controls() {
+    let r = run(
+        "Japan lifts curbs on U.S. beef",
+        "Japan lifted its last curbs on U.S. beef imports on Monday, and importers no longer need special licences, the farm ministry said, as tariffs on beef fall under the trade deal.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(!has(&r, "instrument:export-control"), "{:?}", ids(&r));
+    let r = run(
+        "U.S. tightens chip export controls",
+        "Washington widened its export controls on chips to China, and the new curbs require licences for shipments of older tools.",
+    );
+    // Twice by name, then the curbs and the licences.
+    assert_eq!(entity(&r, "instrument:export-control").count, 4);
+}
