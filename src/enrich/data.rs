@@ -294,7 +294,7 @@ impl Rules {
 
 /// Rule kinds the engine understands; any other kind in `rules.tsv` is an
 /// error (a typo would otherwise silently disable a rule).
-pub(crate) const RULE_KINDS: [&str; 33] = [
+pub(crate) const RULE_KINDS: [&str; 34] = [
     "not-org",
     "not-org-before",
     "function-word",
@@ -316,6 +316,7 @@ pub(crate) const RULE_KINDS: [&str; 33] = [
     "breed-noun",
     "event-noun",
     "place-noun",
+    "water-of",
     "agreement-bloc",
     "area-bloc",
     "generic-body",

@@ -516,6 +516,8 @@ pub(crate) struct Lex {
     pub(crate) breed_noun: WordSet,
     /// A contest's noun after a party ("Championship", "Grand Prix").
     pub(crate) event_noun: WordSet,
+    /// A sea's noun before "of" and a country ("Gulf", "Sea").
+    pub(crate) water_of: WordSet,
     /// Blocs that are agreements only (USMCA) ...
     pub(crate) agreement_bloc: WordSet,
     /// ... and free-trade areas that are blocs too (AfCFTA).
@@ -639,6 +641,7 @@ impl Lex {
             period_adjective: set("period-adjective"),
             breed_noun: set("breed-noun"),
             event_noun: set("event-noun"),
+            water_of: set("water-of"),
             agreement_bloc: set("agreement-bloc"),
             area_bloc: set("area-bloc"),
             generic_body: set("generic-body"),

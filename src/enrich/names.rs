@@ -1674,6 +1674,10 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
             {
                 drop = true;
             }
+            // "the Gulf of Guinea", "the Sea of Japan": part of a sea's name.
+            if g.form == Form::Name && t >= 2 && doc.tok(t - 1) == "of" {
+                drop |= m.lex.water_of.contains(doc.tok(t - 2));
+            }
             // china the porcelain, turkey the bird: the lower-case word occurs
             // and every capitalised use opens a sentence or the headline.
             if g.form == Form::Name && !surface.contains(' ') {

@@ -3750,3 +3750,30 @@ fn curbs_and_licences_are_export_controls_only_beside_export_controls() {
     // Twice by name, then the curbs and the licences.
     assert_eq!(entity(&r, "instrument:export-control").count, 4);
 }
+
+#[test]
+fn a_country_named_in_a_seas_name_is_not_the_country() {
+    let r = run(
+        "Ghana cuts port tariffs",
+        "Tankers in the Gulf of Guinea and the Sea of Japan pay lower duties at Tema, Ghana said.",
+    );
+    assert!(has(&r, "country:GH"), "{:?}", ids(&r));
+    for id in ["country:GN", "country:JP"] {
+        assert!(!has(&r, id), "{id}: {:?}", ids(&r));
+    }
+}
+
+#[test]
+fn farm_machinery_is_no_farm_product() {
+    let r = run(
+        "India raises tariffs on U.S. goods",
+        "India will impose a 20% tariff on U.S. agricultural machinery and tractors from June 1.",
+    );
+    assert!(r.trade_policy.relevant);
+    assert!(!has(&r, "commodity:agricultural-products"), "{:?}", ids(&r));
+    let r = run(
+        "India raises tariffs on U.S. goods",
+        "India will impose a 20% tariff on U.S. agricultural products from June 1.",
+    );
+    assert!(has(&r, "commodity:agricultural-products"), "{:?}", ids(&r));
+}
