@@ -854,7 +854,11 @@ fn people_by_appositive<'a>(
             {
                 break;
             }
-            if doc.has(k, flag::APPOSITIVE_HEAD) {
+            // "a former trade negotiator", "Kenya's Cabinet Secretary for
+            // Trade": a role noun, or a title in capitals.
+            if doc.has(k, flag::APPOSITIVE_HEAD)
+                || doc.flags(k) & (flag::PERSON_TITLE | flag::CAP) == flag::PERSON_TITLE | flag::CAP
+            {
                 has_head = true;
             }
             k += 1;

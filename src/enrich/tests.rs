@@ -3777,3 +3777,38 @@ fn farm_machinery_is_no_farm_product() {
     );
     assert!(has(&r, "commodity:agricultural-products"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_speakers_apposition_may_be_a_title_in_capitals() {
+    let r = run(
+        "Ghana trade pact",
+        "\"This deal gives our growers certainty,\" said Abena Owusu-Ansah, Ghana's Cabinet Secretary for Trade, Industry and Tourism.",
+    );
+    let p = entity(&r, "person:abena-owusu-ansah");
+    assert_eq!(
+        p.role.as_deref(),
+        Some("Ghana's Cabinet Secretary for Trade")
+    );
+    assert_eq!(p.country.as_deref(), Some("country:GH"));
+}
+
+#[test]
+fn a_party_label_before_a_name_is_a_title() {
+    let r = run(
+        "Senate vote",
+        "The amendment, backed by Democrat Dana Whitcombe and Republican Senator Carl Brandt, passed. The Democrat Party and the Republican National Committee objected.",
+    );
+    assert_eq!(
+        entity(&r, "person:dana-whitcombe").role.as_deref(),
+        Some("Democrat")
+    );
+    assert!(has(&r, "person:carl-brandt"), "{:?}", ids(&r));
+    assert!(
+        !ids(&r)
+            .iter()
+            .any(|id| id.starts_with("person:")
+                && (id.contains("party") || id.contains("committee"))),
+        "{:?}",
+        ids(&r)
+    );
+}
