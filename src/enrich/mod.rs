@@ -844,7 +844,7 @@ impl Enricher {
         let terms = relevance::scan(&doc, m, term_hits);
         let judged = relevance::judge(&doc, &terms, &ents);
         if judged.relevant {
-            relevance::add_trade_entities(&terms, &mut ents);
+            relevance::add_trade_entities(&doc, &terms, &mut ents);
         }
         let tariff_measures = if judged.relevant {
             tariffs::extract(&doc, m, &ents, &terms)

@@ -12,7 +12,7 @@ use std::hash::BuildHasherDefault;
 
 use super::gazetteer::Hit;
 use super::text::{Doc, TokKind};
-use super::{Draft, Entities, FxHasher, Model, TermHit};
+use super::{flag, Draft, Entities, FxHasher, Model, TermHit};
 use crate::article::EntityKind;
 
 /// Evidence total at which a short item counts as relevant ...
@@ -35,10 +35,16 @@ pub(crate) struct Judgement {
 /// [`PHRASE_TERM`](super::PHRASE_TERM)).
 pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model, hits: Vec<Hit<'m>>) -> Vec<TermHit<'m>> {
     hits.into_iter()
-        .filter(|h| !proper_noun(doc, h.start, h.end))
         .filter_map(|h| {
             let &i = h.payloads.first()?;
             let (key, info) = &m.tables.terms[i];
+            // "the China-Australia Free Trade Agreement": a named agreement
+            // is still an agreement.
+            let agreement =
+                info.instrument.as_deref() == Some(TRADE_AGREEMENT) && key.contains(' ');
+            if !agreement && proper_noun(doc, h.start, h.end) {
+                return None;
+            }
             Some(TermHit {
                 start: h.start,
                 end: h.end,
@@ -47,6 +53,48 @@ pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model, hits: Vec<Hit<'m>>) -> Vec<T
             })
         })
         .collect()
+}
+
+const TRADE_AGREEMENT: &str = "instrument:trade-agreement";
+const IMPORT_BAN: &str = "instrument:import-ban";
+
+/// "a ban on Australian rock lobster", "lifts its ban on Thai durian": the
+/// word "ban" before "on", a country named as an adjective and a commodity
+/// within three words is an import ban on that country's goods (byte
+/// spans of the "ban" words).
+fn bans_on_goods(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for f in &ents.mentions {
+        if ents.drafts[f.ent].kind != EntityKind::Country {
+            continue;
+        }
+        let t = doc.token_at(f.start);
+        let after = doc.token_at(f.end);
+        let mut on = t;
+        if on > 0 && matches!(doc.lower_tok(on - 1), "all" | "the") {
+            on -= 1;
+        }
+        let ban = on >= 2
+            && doc.lower_tok(on - 1) == "on"
+            && matches!(doc.lower_tok(on - 2), "ban" | "bans");
+        let adjective =
+            after < doc.tokens.len() && doc.has(after, flag::WORD) && !doc.has(after, flag::CAP);
+        if !ban || !adjective {
+            continue;
+        }
+        let reach = doc
+            .tokens
+            .get(after + 3)
+            .map_or(doc.text.len(), |x| x.start);
+        let goods = terms
+            .iter()
+            .any(|c| c.info.commodity.is_some() && c.start >= f.end && c.start < reach);
+        if goods {
+            let b = doc.tokens[on - 2];
+            out.push((b.start, b.end));
+        }
+    }
+    out
 }
 
 /// A capitalised term inside a sentence is part of a name ("Mark Levy",
@@ -145,9 +193,19 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
     }
 }
 
-/// Instruments and commodities named in a trade-relevant article, and the
-/// named agreements (USMCA...) as the trade-agreement instrument.
-pub(crate) fn add_trade_entities<'m>(terms: &[TermHit<'m>], ents: &mut Entities<'m>) {
+/// Instruments and commodities named in a trade-relevant article, the
+/// named agreements (USMCA...) as the trade-agreement instrument, and a ban
+/// on another country's goods as an import ban.
+pub(crate) fn add_trade_entities<'m>(
+    doc: &Doc<'_>,
+    terms: &[TermHit<'m>],
+    ents: &mut Entities<'m>,
+) {
+    for (s, e) in bans_on_goods(doc, terms, ents) {
+        let id = IMPORT_BAN;
+        let k = ents.add_with(id, || vocabulary_draft(id, EntityKind::Instrument));
+        ents.mention(s, e, k);
+    }
     let terms = terms.iter().filter(|t| !t.info.trap);
     // A weak synonym ("curbs") counts where a plain one names the same
     // instrument.
@@ -173,7 +231,7 @@ pub(crate) fn add_trade_entities<'m>(terms: &[TermHit<'m>], ents: &mut Entities<
         }
     }
     for (s, e) in std::mem::take(&mut ents.agreements) {
-        let id = "instrument:trade-agreement";
+        let id = TRADE_AGREEMENT;
         let k = ents.add_with(id, || vocabulary_draft(id, EntityKind::Instrument));
         ents.mention(s, e, k);
     }

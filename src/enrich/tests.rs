@@ -3812,3 +3812,33 @@ fn a_party_label_before_a_name_is_a_title() {
         ids(&r)
     );
 }
+
+#[test]
+fn a_named_free_trade_agreement_is_the_agreement_instrument() {
+    let r = run(
+        "Peru and Korea review tariffs",
+        "Officials said the Korea-Peru Free Trade Agreement has cut tariffs on copper and coffee since 2011.",
+    );
+    assert!(has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
+    // A capitalised law's name is still no tariff mention.
+    let r = run(
+        "Tariff review",
+        "Lawyers cited the Tariff Act of 1930 as tariffs on steel rose.",
+    );
+    assert_eq!(entity(&r, "instrument:tariff").count, 2);
+}
+
+#[test]
+fn a_ban_on_another_countrys_goods_is_an_import_ban() {
+    let r = run(
+        "Japan lifts ban on Brazilian beef",
+        "Japan will resume imports of Brazilian beef next month, ending a ban on Brazilian beef and pork imposed in 2021, the farm ministry said, as tariffs on meat fall under trade deals.",
+    );
+    assert!(has(&r, "instrument:import-ban"), "{:?}", ids(&r));
+    // A ban on a country's athletes is no ban on goods.
+    let r = run(
+        "Japan cuts tariffs on Brazilian beef",
+        "Japan cut tariffs on Brazilian beef under trade deals, while the federation kept its ban on Russian athletes.",
+    );
+    assert!(!has(&r, "instrument:import-ban"), "{:?}", ids(&r));
+}
