@@ -65,7 +65,13 @@ const IMPORT_BAN: &str = "instrument:import-ban";
 fn bans_on_goods(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for f in &ents.mentions {
-        if ents.drafts[f.ent].kind != EntityKind::Country {
+        // Most mentions follow no "on": test the bytes before looking up
+        // tokens.
+        let before = doc.text[..f.start].trim_end_matches(' ');
+        let on_before = ["on", "on the", "on all"]
+            .iter()
+            .any(|w| before.ends_with(w));
+        if !on_before || ents.drafts[f.ent].kind != EntityKind::Country {
             continue;
         }
         let t = doc.token_at(f.start);

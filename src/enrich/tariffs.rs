@@ -127,7 +127,7 @@ pub(crate) fn extract(
             imposer: None,
             targets: None,
             global: false,
-            mutual: both_sides_before(doc, &parties, i),
+            mutual: false,
             goods: Vec::new(),
         };
         read_direction(doc, m, &parties, ents, cue, verb_only, &mut r);
@@ -156,6 +156,7 @@ pub(crate) fn extract(
             continue;
         }
         r.goods = goods(doc, terms, cue.min(i), end_tok);
+        r.mutual = both_sides_before(doc, &parties, i);
         last_verb_rate = verb_only.then_some(r.sentence);
         rates.push(r);
     }
@@ -1365,16 +1366,9 @@ const GOVERNMENT_BODIES: [&str; 7] = [
     "administration",
 ];
 
-/// Words that name two parties at once as a clause's subject.
-const BOTH_SIDES: [[&str; 2]; 4] = [
-    ["both", "sides"],
-    ["both", "countries"],
-    ["two", "sides"],
-    ["two", "countries"],
-];
-
 /// "both sides suspended an additional 24 per cent duty": the rate at `i`
-/// follows such words in its sentence as a subject (not "the agreement
+/// follows words that name two parties at once ("both sides", "the two
+/// countries") in its sentence as a subject (not "the agreement
 /// between the two countries"), with no party named between.
 fn both_sides_before(doc: &Doc<'_>, parties: &[Party<'_>], i: usize) -> bool {
     let sentence = doc.tokens[i].sentence;
@@ -1382,9 +1376,8 @@ fn both_sides_before(doc: &Doc<'_>, parties: &[Party<'_>], i: usize) -> bool {
         .rev()
         .take_while(|&k| doc.tokens[k].sentence == sentence)
         .find(|&k| {
-            BOTH_SIDES
-                .iter()
-                .any(|[a, b]| doc.lower_tok(k - 1) == *a && doc.lower_tok(k) == *b)
+            matches!(doc.lower_tok(k), "sides" | "countries")
+                && matches!(doc.lower_tok(k - 1), "both" | "two")
         })
     else {
         return false;
