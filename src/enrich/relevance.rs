@@ -58,10 +58,11 @@ pub(crate) fn scan<'m>(doc: &Doc<'_>, m: &'m Model, hits: Vec<Hit<'m>>) -> Vec<T
 const TRADE_AGREEMENT: &str = "instrument:trade-agreement";
 const IMPORT_BAN: &str = "instrument:import-ban";
 
-/// "a ban on Australian rock lobster", "lifts its ban on Thai durian": the
-/// word "ban" before "on", a country named as an adjective and a commodity
-/// within three words is an import ban on that country's goods (byte
-/// spans of the "ban" words).
+/// "a ban on Australian rock lobster", "lifts its ban on Brazilian beef":
+/// the word "ban" before "on", a country named as an adjective and a
+/// commodity within three words is an import ban on that country's goods
+/// (byte spans of the "ban" words no instrument term holds already, as
+/// "import ban" does).
 fn bans_on_goods(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for f in &ents.mentions {
@@ -95,8 +96,11 @@ fn bans_on_goods(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> V
         let goods = terms
             .iter()
             .any(|c| c.info.commodity.is_some() && c.start >= f.end && c.start < reach);
-        if goods {
-            let b = doc.tokens[on - 2];
+        let b = doc.tokens[on - 2];
+        let named = terms
+            .iter()
+            .any(|c| c.info.instrument.is_some() && c.start < b.end && b.start < c.end);
+        if goods && !named {
             out.push((b.start, b.end));
         }
     }

@@ -1003,7 +1003,7 @@ fn read_direction<'a>(
     let agreed_by = (r.imposer.is_none() && base + 3 < c1)
         .then(|| {
             let by = (base + 1..(base + 4).min(c1)).find(|&k| doc.tok(k) == "by")?;
-            (by > base + 1 && AGREED.contains(&doc.lower_tok(by - 1)))
+            (by > base + 1 && by + 1 < c1 && AGREED.contains(&doc.lower_tok(by - 1)))
                 .then(|| {
                     let at = by + 1 + usize::from(doc.lower_tok(by + 1) == "the");
                     in_clause.iter().find(|p| p.tok == at && !p.agent_only)

@@ -3835,10 +3835,33 @@ fn a_ban_on_another_countrys_goods_is_an_import_ban() {
         "Japan will resume imports of Brazilian beef next month, ending a ban on Brazilian beef and pork imposed in 2021, the farm ministry said, as tariffs on meat fall under trade deals.",
     );
     assert!(has(&r, "instrument:import-ban"), "{:?}", ids(&r));
+    // Named "import ban", the ban is one mention, not two.
+    let r = run(
+        "China lifts import ban on Australian beef",
+        "China lifted its import ban on Australian beef on Friday, trade officials said, as tariffs on wine fell.",
+    );
+    assert_eq!(entity(&r, "instrument:import-ban").count, 2);
     // A ban on a country's athletes is no ban on goods.
     let r = run(
         "Japan cuts tariffs on Brazilian beef",
         "Japan cut tariffs on Brazilian beef under trade deals, while the federation kept its ban on Russian athletes.",
     );
     assert!(!has(&r, "instrument:import-ban"), "{:?}", ids(&r));
+}
+
+#[test]
+fn this_sessions_tariff_patterns_cut_off_at_the_texts_end_do_not_panic() {
+    for body in [
+        "Thailand will pay 19% on exports to the United States under the trade deal, above the 20% agreed by",
+        "Thailand will pay 19% on exports to the United States under the trade deal, above the 20% agreed by the",
+        "U.S. tariffs rose to 25% that Washington has told",
+        "Canada cut its tariff on Mexican steel to 8% as both sides",
+        "China lifted a ban on Australian",
+        "China lifted a ban on",
+    ] {
+        let r = run("Tariff deal", body);
+        for t in &r.tariff_measures {
+            assert!(t.rate_percent > 0.0, "{body}: {t:?}");
+        }
+    }
 }
