@@ -257,6 +257,10 @@ pub(crate) enum SentTerm {
     /// Raises an amount: negative on a barrier ("raise tariffs"), positive
     /// on an allowance ("expand quotas").
     Raise(f32),
+    /// Puts its subject into effect: positive when the nearest object
+    /// before it is talks or a deal ("the pact entered into force"),
+    /// nothing otherwise ("the duties take effect" is said elsewhere).
+    Start(f32),
     /// An amount that trade is allowed (a quota): neutral alone.
     Allowance,
     /// Talks or a deal: neutral alone; easing verbs on it are negative.
@@ -795,6 +799,8 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
             SentTerm::Lower(x.parse().map_err(|_| f.error(line, "bad lower weight"))?)
         } else if let Some(x) = spec.strip_prefix("raise:") {
             SentTerm::Raise(x.parse().map_err(|_| f.error(line, "bad raise weight"))?)
+        } else if let Some(x) = spec.strip_prefix("start:") {
+            SentTerm::Start(x.parse().map_err(|_| f.error(line, "bad start weight"))?)
         } else if let Some(x) = spec.strip_prefix("ease:") {
             SentTerm::Ease(x.parse().map_err(|_| f.error(line, "bad ease weight"))?)
         } else if let Some(x) = spec.strip_prefix("escalate:") {
@@ -812,7 +818,7 @@ fn load_sentiment(src: &Sources) -> Result<Lexicons, DataError> {
         } else {
             return Err(f.error(
                 line,
-                format!("{spec:?} is not a number, econ:X, neutral, barrier, barrier:X, allowance, process, price, ease:X, escalate:X, lower:X, raise:X, negator, intensifier:X or hedge:X"),
+                format!("{spec:?} is not a number, econ:X, neutral, barrier, barrier:X, allowance, process, price, ease:X, escalate:X, lower:X, raise:X, start:X, negator, intensifier:X or hedge:X"),
             ));
         };
         for phrase in multi(cols.first()) {

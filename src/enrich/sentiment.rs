@@ -368,6 +368,7 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
             | SentTerm::Escalate(_)
             | SentTerm::Lower(_)
             | SentTerm::Raise(_)
+            | SentTerm::Start(_)
                 if !relevant =>
             {
                 continue
@@ -391,6 +392,19 @@ fn sentence_tone(doc: &Doc<'_>, hits: &[SentHit], relevant: bool) -> (f32, f32, 
                 Some((_, Object::Barrier | Object::Allowance)) => -x,
                 _ => continue,
             },
+            // "the trade pact takes effect": its subject is the nearest
+            // object before it.
+            SentTerm::Start(x) => {
+                let subject = hits
+                    .iter()
+                    .filter_map(|h| Some((tok(h), object(h)?)))
+                    .filter(|&(b, _)| b < t && words_apart(doc, b, t) <= BARRIER_REACH)
+                    .max_by_key(|&(b, _)| b);
+                match subject {
+                    Some((_, Object::Process)) => x,
+                    _ => continue,
+                }
+            }
             SentTerm::Lower(_) if relief_ended(t) => continue,
             SentTerm::Lower(x) => match object_of(t) {
                 Some((_, Object::Barrier)) => x,

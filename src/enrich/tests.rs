@@ -3865,3 +3865,19 @@ fn this_sessions_tariff_patterns_cut_off_at_the_texts_end_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn a_pact_taking_effect_is_good_news_and_duties_taking_effect_are_not() {
+    let pact = run(
+        "Peru and Vietnam trade pact takes effect",
+        "The agreement entered into force on Monday, the trade ministries said.",
+    )
+    .sentiment;
+    assert_eq!(pact.label, SentimentLabel::Positive, "{pact:?}");
+    let duties = run(
+        "Peru's duties on Vietnamese rice take effect",
+        "The duties entered into force on Monday, the trade ministries said.",
+    )
+    .sentiment;
+    assert_ne!(duties.label, SentimentLabel::Positive, "{duties:?}");
+}
