@@ -1433,10 +1433,16 @@ fn orgs_by_acronym_and_introducer<'a>(
             });
             continue;
         }
-        // "the regulator Ofcom".
+        // "the regulator Ofcom", or set off by commas: "the regulator,
+        // Ofwat, would".
+        let set_off = t > 1
+            && doc.tok(t - 1) == ","
+            && doc.has(t - 2, flag::ORG_INTRODUCER)
+            && t + 1 < n
+            && matches!(doc.tok(t + 1), "," | "." | ";");
         let introduced = t > 0
             && doc.has(t, flag::CAP)
-            && doc.has(t - 1, flag::ORG_INTRODUCER)
+            && (doc.has(t - 1, flag::ORG_INTRODUCER) || set_off)
             && !doc.has(t, flag::NAME_STOPWORD)
             && !(t + 1 < n
                 && (doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD

@@ -975,6 +975,13 @@ fn an_introduced_single_word_name_is_an_organisation() {
         "The regulator Ofwat said bills would rise. Ofwat added that firms must invest.",
     );
     assert_eq!(entity(&r, "org:ofwat").count, 2);
+    // Set off by commas.
+    let r = run(
+        "",
+        "Ministers said the watchdog, Ofgem, would cap bills, and that the carrier, Ryanair, had agreed.",
+    );
+    assert!(has(&r, "org:ofgem"), "{:?}", ids(&r));
+    assert!(has(&r, "org:ryanair"), "{:?}", ids(&r));
 }
 
 #[test]
