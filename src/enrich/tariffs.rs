@@ -1000,16 +1000,10 @@ fn read_direction<'a>(
     // "the 20% agreed by Vietnam": the party that agreed to the rate pays
     // it, and the other side of the deal imposes it.
     let base = cue.max(end_tok);
-    let agreed_by = (r.imposer.is_none() && base + 3 < c1)
-        .then(|| {
-            let by = (base + 1..(base + 4).min(c1)).find(|&k| doc.tok(k) == "by")?;
-            (by > base + 1 && by + 1 < c1 && AGREED.contains(&doc.lower_tok(by - 1)))
-                .then(|| {
-                    let at = by + 1 + usize::from(doc.lower_tok(by + 1) == "the");
-                    in_clause.iter().find(|p| p.tok == at && !p.agent_only)
-                })
-                .flatten()
-        })
+    let agreed_by = r
+        .imposer
+        .is_none()
+        .then(|| agreed_by(doc, &in_clause, base, c1))
         .flatten();
     // "the 25% that Washington has told Japan and South Korea to expect":
     // the subject of a giving verb after the rate imposes it on the
@@ -1108,7 +1102,7 @@ fn read_direction<'a>(
             if r.imposer.is_none() {
                 r.imposer = subject_before(doc, &in_clause, k).or_else(|| {
                     the_government(doc, k)
-                        .then(|| main_party(parties))
+                        .then(|| main_party_but(parties, None))
                         .flatten()
                 });
                 imposer_is_subject = r.imposer.is_some();
@@ -1174,23 +1168,7 @@ fn read_direction<'a>(
             .collect();
         r.targets = (!t.is_empty()).then_some(t);
     } else if let Some(p) = explicit {
-        // "from Canada and Mexico": coordinated parties share the rate.
-        let mut targets = vec![p.id];
-        let mut last = p.tok_end;
-        for q in in_clause
-            .iter()
-            .filter(|q| q.tok >= p.tok_end && !q.agent_only)
-        {
-            let joined = (last..q.tok).all(|k| matches!(doc.tok(k), "and" | "," | "or" | "the"));
-            if !joined || q.tok == last {
-                break;
-            }
-            if !targets.contains(&q.id) && Some(q.id) != r.imposer {
-                targets.push(q.id);
-            }
-            last = q.tok_end;
-        }
-        r.targets = Some(targets);
+        r.targets = Some(coordinated_with(doc, &in_clause, p, r.imposer));
     } else if all_targets_after(doc, m, cue.max(end_tok), c1) {
         // "spared the 50% rate applied to most other countries": the rate's
         // own phrase says it falls on everyone, whoever the subject is
@@ -1260,6 +1238,52 @@ const GIVING: [&str; 12] = [
     "grants", "charged", "charges",
 ];
 
+/// "the 20% agreed by (the) Vietnam": the party after an [`AGREED`] verb
+/// and "by" within three words of the rate ending at `base`, inside the
+/// clause ending at `c1`.
+fn agreed_by<'p, 'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&'p Party<'a>],
+    base: usize,
+    c1: usize,
+) -> Option<&'p Party<'a>> {
+    let by = (base + 2..(base + 4).min(c1)).find(|&k| doc.tok(k) == "by")?;
+    if by + 1 >= c1 || !AGREED.contains(&doc.lower_tok(by - 1)) {
+        return None;
+    }
+    let at = by + 1 + usize::from(doc.lower_tok(by + 1) == "the");
+    in_clause
+        .iter()
+        .copied()
+        .find(|p| p.tok == at && !p.agent_only)
+}
+
+/// Party `first` and the parties coordinated after it ("from Canada and
+/// Mexico"), in order, without `but`'s id or repeats: they share a rate.
+fn coordinated_with<'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&Party<'a>],
+    first: &Party<'a>,
+    but: Option<&str>,
+) -> Vec<&'a str> {
+    let mut out = vec![first.id];
+    let mut last = first.tok_end;
+    for q in in_clause
+        .iter()
+        .filter(|q| q.tok >= first.tok_end && !q.agent_only)
+    {
+        let joined = (last..q.tok).all(|k| matches!(doc.tok(k), "and" | "," | "or" | "the"));
+        if !joined || q.tok == last {
+            break;
+        }
+        if !out.contains(&q.id) && Some(q.id) != but {
+            out.push(q.id);
+        }
+        last = q.tok_end;
+    }
+    out
+}
+
 /// After the rate ending at `base`: "(that|which) X (has|have|had) told Y
 /// (and Z)", within the clause ending at `c1`. X, a party, imposes; Y and
 /// the parties coordinated with it are the targets.
@@ -1281,19 +1305,16 @@ fn given_to<'a>(
     if k >= c1 || !GIVING.contains(&doc.lower_tok(k)) {
         return None;
     }
-    let mut targets: Vec<&str> = Vec::new();
-    let mut next = k + 1;
-    for p in in_clause.iter().filter(|p| p.tok > k && !p.agent_only) {
-        let joined = (next..p.tok).all(|j| matches!(doc.tok(j), "and" | "," | "the"));
-        if !joined || (targets.is_empty() && p.tok > k + 2) {
-            break;
-        }
-        if p.id != giver.id && !targets.contains(&p.id) {
-            targets.push(p.id);
-        }
-        next = p.tok_end;
-    }
-    (!targets.is_empty()).then_some((giver.id, targets))
+    // The object right after the verb, or after its article.
+    let object = in_clause.iter().find(|p| {
+        (p.tok == k + 1 || p.tok == k + 2 && doc.tok(k + 1) == "the")
+            && !p.agent_only
+            && p.id != giver.id
+    })?;
+    Some((
+        giver.id,
+        coordinated_with(doc, in_clause, object, Some(giver.id)),
+    ))
 }
 
 /// The lower-case `words` start at token `k` and end before `c1`.
@@ -1394,12 +1415,8 @@ fn both_sides_before(doc: &Doc<'_>, parties: &[Party<'_>], i: usize) -> bool {
     !governed && !parties.iter().any(|p| p.tok > k && p.tok < i)
 }
 
-/// The country or bloc the article names most often (first on a tie).
-fn main_party<'a>(parties: &[Party<'a>]) -> Option<&'a str> {
-    main_party_but(parties, None)
-}
-
-/// [`main_party`] among the parties other than `but`.
+/// The country or bloc the article names most often (first on a tie),
+/// other than `but`.
 fn main_party_but<'a>(parties: &[Party<'a>], but: Option<&str>) -> Option<&'a str> {
     mode(
         parties
