@@ -24,6 +24,9 @@ const THRESHOLD_LONG: f32 = 4.0;
 const FULL_LENGTH_WORDS: f32 = 300.0;
 /// A phrase counts at most this many times.
 const MAX_REPEATS: u32 = 3;
+/// Below this many words an item is a news flash: one mention of a topic
+/// makes it a topic.
+const FLASH_WORDS: f32 = 80.0;
 
 pub(crate) struct Judgement {
     pub(crate) relevant: bool,
@@ -159,17 +162,7 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
             }
         }
     }
-    // Distinct countries and blocs mentioned (one draft per id).
-    let mut named = vec![false; ents.drafts.len()];
-    for f in &ents.mentions {
-        if matches!(
-            ents.drafts[f.ent].kind,
-            EntityKind::Country | EntityKind::Bloc
-        ) {
-            named[f.ent] = true;
-        }
-    }
-    let parties = named.iter().filter(|&&n| n).count();
+    let parties = parties(ents);
     if primary {
         evidence += support;
     }
@@ -186,10 +179,13 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
         THRESHOLD_SHORT + (THRESHOLD_LONG - THRESHOLD_SHORT) * (words / FULL_LENGTH_WORDS).min(1.0);
     let relevant = evidence >= threshold;
     let score = 1.0 / (1.0 + (-(evidence - threshold) / 2.0).exp());
+    // An article must name a topic twice (a passing mention is not its
+    // topic); in a news flash of a few sentences every mention is.
+    let topic_min = if words < FLASH_WORDS { 1.0 } else { 2.0 };
     let mut topics: Vec<String> = if relevant {
         topic_counts
             .into_iter()
-            .filter(|&(_, c)| c >= 2.0)
+            .filter(|&(_, c)| c >= topic_min)
             .map(|(t, _)| t.to_owned())
             .collect()
     } else {
@@ -201,6 +197,26 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
         score: (score * 1000.0).round() / 1000.0,
         topics,
     }
+}
+
+/// How many governments the article names: its distinct countries and
+/// blocs, and the country of each person named with one ("President Donald
+/// Trump imposed ..." names the United States as a party). Capitals do
+/// not count: a city in a dateline or "near Washington" is no party.
+fn parties(ents: &Entities<'_>) -> usize {
+    let mut named: Vec<&str> = Vec::with_capacity(8);
+    for f in &ents.mentions {
+        let d = &ents.drafts[f.ent];
+        let id = match d.kind {
+            EntityKind::Country | EntityKind::Bloc => Some(&*d.id),
+            EntityKind::Person => d.country.as_deref(),
+            _ => None,
+        };
+        if let Some(id) = id.filter(|id| !named.contains(id)) {
+            named.push(id);
+        }
+    }
+    named.len()
 }
 
 /// Instruments and commodities named in a trade-relevant article, the

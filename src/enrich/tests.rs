@@ -1406,6 +1406,39 @@ fn real_trade_news_is_relevant_with_topics_instruments_and_commodities() {
     );
 }
 
+#[test]
+fn a_news_flash_names_its_topic_once_and_an_official_stands_for_his_country() {
+    // One sentence: the president is the United States' side of the
+    // measure, and the one mention of each instrument is the flash's topic.
+    let r = run(
+        "",
+        "President Donald Trump put a 35% tariff on Canadian goods on Friday.",
+    );
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert_eq!(r.trade_policy.topics, vec!["tariffs".to_owned()]);
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:CA"), 35.0)]
+    );
+    let r = run("", "China announced export controls on graphite.");
+    assert_eq!(r.trade_policy.topics, vec!["export-controls".to_owned()]);
+    // In a full article a topic named once in passing is not its topic.
+    let filler = "Delegates met again in the afternoon and said the discussions on the customs schedules for machinery and the certification of origin had been detailed and technical. ";
+    let body = format!(
+        "Negotiators from Peru and Chile resumed trade talks on Monday, and their trade negotiations continued into the evening. {} Officials also mentioned export controls once.",
+        filler.repeat(4)
+    );
+    let r = run("", &body);
+    assert!(r.trade_policy.relevant, "{:?}", r.trade_policy);
+    assert!(
+        !r.trade_policy
+            .topics
+            .contains(&"export-controls".to_owned()),
+        "{:?}",
+        r.trade_policy.topics
+    );
+}
+
 // ------------------------------------------------------------------ tariffs
 
 #[test]
