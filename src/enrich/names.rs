@@ -814,8 +814,16 @@ fn people_by_appositive<'a>(
                     Some(EntityKind::Country | EntityKind::Location)
                 )
             });
-        let known =
-            (i..end).any(|t| tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && given_first));
+        // So may a one-word alias of a known person that is also a given
+        // name ("Marcos Teixeira, an economist"; see `vetoes`).
+        let alias_first = end - i >= 2
+            && doc.has(i, flag::GIVEN_NAME)
+            && tok_hit[i].is_some_and(|g| {
+                kind_of(m, &gaz[g]) == Some(EntityKind::Person) && gaz[g].end == doc.tokens[i].end
+            });
+        let known = (i..end).any(|t| {
+            tok_hit[t].is_some_and(|g| gaz[g].keep) && !(t == i && (given_first || alias_first))
+        });
         // "Paraguay's Santiago Peña": a country's possessive before a given
         // name marks it like a title.
         let owned = i >= 2
@@ -890,7 +898,13 @@ fn people_by_appositive<'a>(
         // also a place, "Austin Energy, a utility") any apposition is a role.
         let given_apposition =
             !given_first && given_name_run(doc, i, end) && matches!(doc.tok(end + 1), "a" | "an");
-        if (has_head || speaker || given_apposition) && k > role_first {
+        // "United Company Rusal, the biggest aluminium producer": an
+        // organisation word inside a name that opens with no given name
+        // makes it a body ("Margaret Court, a former champion" stays a
+        // person).
+        let body_name =
+            !doc.has(i, flag::GIVEN_NAME) && (i..end).any(|t| doc.has(t, flag::ORG_HEAD));
+        if (has_head || speaker || given_apposition) && k > role_first && !body_name {
             let (rs, re) = (doc.tokens[role_first].start, doc.tokens[k - 1].end);
             mark_person(doc, out, i..end, Some((rs, re, country_in(m, gaz, rs, re))));
         }
@@ -1127,8 +1141,11 @@ fn orgs_by_head<'a>(
         };
         // The head ends the run, or an "of"/"for" tail follows it; a head
         // inside a longer run ("Subcontinent Markets Daily") is not one.
-        let tail = h + 1 < run.end && matches!(doc.tok(h + 1), "of" | "for");
-        if h + 1 != run.end && !tail {
+        // "Directorate General of Customs": "General" after the head is
+        // part of it.
+        let head_end = h + 1 + usize::from(h + 1 < run.end && doc.tok(h + 1) == "General");
+        let tail = head_end < run.end && matches!(doc.tok(head_end), "of" | "for");
+        if head_end != run.end && !tail {
             continue;
         }
         let tail_end = run.end;
@@ -1660,6 +1677,20 @@ fn vetoes(doc: &Doc<'_>, m: &Model, gaz: &mut [GazHit<'_>]) {
         {
             drop = true;
         }
+        // "Marcos Teixeira, an economist": a one-word alias that is also a
+        // given name, before another capitalised name word, opens someone
+        // else's name.
+        if def.kind == EntityKind::Person
+            && !surface.contains(' ')
+            && doc.has(t, flag::GIVEN_NAME)
+            && after < doc.tokens.len()
+            && doc.tokens[after].start == g.end + 1
+            && doc.flags(after) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
+            && !doc.has(after, flag::ORG_HEAD)
+            && !m.lex.name_stopword.contains(doc.tok(after))
+        {
+            drop = true;
+        }
         if def.kind == EntityKind::Country {
             // Georgia the US state: in a US-state context, or coordinated
             // with a place in the US ("plants in Georgia and Tennessee").
@@ -1883,6 +1914,26 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         let pick = in_sentence.or_else(named_before).or_else(earlier);
         if let Some(e) = pick {
             let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
+            out.mention(g.start, g.end, ent);
+            continue;
+        }
+        // "the Industry Ministry" in a story of Indonesia, whose ministry
+        // the gazetteer lacks: that country's body, under its generic
+        // name, as with a possessive owner above.
+        let name = &text[g.start..g.end];
+        let country = parties
+            .iter()
+            .rev()
+            .filter(|p| p.1 <= g.start && p.0 >= s0)
+            .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
+            .chain(parties.iter().rev().filter(|p| p.1 <= s0))
+            .map(|p| p.2)
+            .find(|c| c.starts_with("country:"));
+        if let (Some(country), true) = (country, name.ends_with(" Ministry")) {
+            let ent = out.add_with(&slug_id("org:", name), || Draft {
+                country: Some(Cow::Borrowed(country)),
+                ..org_draft(name)
+            });
             out.mention(g.start, g.end, ent);
         }
     }

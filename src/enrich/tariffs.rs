@@ -63,6 +63,10 @@ struct Rate<'a> {
     /// "both sides" set it: it runs from each of the two parties to the
     /// other.
     mutual: bool,
+    /// Parties coordinated before the subject that imposes it ("Mexico,
+    /// the United States and the European Union already charge 25%"):
+    /// each imposes it too.
+    co_imposers: Vec<&'a str>,
     goods: Vec<&'a str>,
 }
 
@@ -96,10 +100,15 @@ pub(crate) fn extract(
         // a tariff word ("Cambodia and Pakistan got 19%", "India's exporters
         // now pay 25%"), and wins over one before a relative ("Canada's EV
         // surtax was adopted with Washington, which charges 100% on Chinese
-        // EVs": Washington charges the 100%).
+        // EVs": Washington charges the 100%), or one before a contrast
+        // ("levies on Chinese steel range up to 38.2%, while Indian
+        // producers will pay 12.4%").
         let (cue, verb_only) = match (cue_for(doc, m, i, end_tok), rate_verb(doc, i, end_tok)) {
             (Some(cue), Some(v))
-                if cue < v && (cue..v).any(|k| matches!(doc.tok(k), "which" | "who")) =>
+                if cue < v
+                    && (cue..v).any(|k| {
+                        matches!(doc.tok(k), "which" | "who" | "while" | "whereas" | ";")
+                    }) =>
             {
                 (v, true)
             }
@@ -128,6 +137,7 @@ pub(crate) fn extract(
             targets: None,
             global: false,
             mutual: false,
+            co_imposers: Vec::new(),
             goods: Vec::new(),
         };
         read_direction(doc, m, &parties, ents, cue, verb_only, &mut r);
@@ -155,7 +165,14 @@ pub(crate) fn extract(
         if verb_only && !stands {
             continue;
         }
-        r.goods = goods(doc, terms, cue.min(i), end_tok);
+        // A verb's rate takes the goods of its clause ("while soybeans and
+        // pork would face an extra ten percent").
+        let goods_from = if verb_only {
+            clause_start(doc, cue)
+        } else {
+            cue.min(i)
+        };
+        r.goods = goods(doc, terms, goods_from, end_tok);
         r.mutual = both_sides_before(doc, &parties, i);
         last_verb_rate = verb_only.then_some(r.sentence);
         rates.push(r);
@@ -174,7 +191,13 @@ pub(crate) fn extract(
         };
         let (s0, s1) = doc.sentences[r.sentence];
         let text = doc.text[s0..s1].trim().to_owned();
-        let mut pairs: Vec<(&str, Option<&str>)> = targets.iter().map(|&t| (imposer, t)).collect();
+        // In text order: the parties listed before the subject first.
+        let mut pairs: Vec<(&str, Option<&str>)> = r
+            .co_imposers
+            .iter()
+            .chain([&imposer])
+            .flat_map(|&by| targets.iter().map(move |&t| (by, t)))
+            .collect();
         if let (true, [Some(other)]) = (r.mutual, &targets[..]) {
             pairs.push((other, Some(imposer)));
         }
@@ -250,8 +273,47 @@ fn parties<'e>(doc: &Doc<'_>, ents: &'e Entities<'_>) -> Vec<Party<'e>> {
             })
         })
         .collect();
+    bloc_anaphora(doc, &mut out);
     out.sort_by_key(|p| p.tok);
     out
+}
+
+/// "the bloc", "the 27-nation bloc": the bloc named last before it is a
+/// party there ("The European Commission reminded Serbia ... and the bloc
+/// starts collecting duties of up to 37.6 per cent").
+fn bloc_anaphora<'e>(doc: &Doc<'_>, parties: &mut Vec<Party<'e>>) {
+    let mut blocs: Vec<(usize, &'e str)> = parties
+        .iter()
+        .filter(|p| p.id.starts_with("bloc:"))
+        .map(|p| (p.tok, p.id))
+        .collect();
+    if blocs.is_empty() {
+        return;
+    }
+    blocs.sort_unstable();
+    for (at, _) in doc.text.match_indices(" bloc") {
+        let k = doc.token_at(at + 1);
+        // The word itself, lower-case ("Bloc Québécois" is a name), after
+        // "the" and at most two words ("the six-member bloc").
+        if doc.tok(k) != "bloc" || doc.tokens[k].start != at + 1 {
+            continue;
+        }
+        let the = (k.saturating_sub(3)..k)
+            .rev()
+            .take_while(|&j| doc.tokens[j].kind != TokKind::Punct)
+            .any(|j| doc.lower_tok(j) == "the");
+        let Some(&(_, id)) = blocs.iter().rev().find(|&&(t, _)| t < k) else {
+            continue;
+        };
+        if the {
+            parties.push(Party {
+                tok: k,
+                tok_end: k + 1,
+                id,
+                agent_only: false,
+            });
+        }
+    }
 }
 
 const NUMBER_WORDS: [(&str, f64); 28] = [
@@ -623,7 +685,7 @@ fn after_preposition(doc: &Doc<'_>, p: &Party) -> Option<&'static str> {
         }
         if !matches!(
             w,
-            "the" | "a" | "most" | "all" | "some" | "many" | "its" | "other"
+            "the" | "a" | "most" | "all" | "some" | "many" | "its" | "other" | "imported"
         ) {
             return None;
         }
@@ -650,6 +712,18 @@ fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
 /// "to most Indonesian imports", "applies to Canadian metal", "to Russian
 /// and Belarusian agricultural products": a party after "to" that names
 /// whose goods, past the parties joined to it and two lower-case words.
+/// "the 10 percent applied to Australia": the party a rate is applied
+/// to is its target (the rate's when no other number comes between).
+fn applied_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
+    let to = p.tok - usize::from(p.tok > 0 && doc.tok(p.tok - 1) == "the");
+    to >= 2
+        && doc.tok(to - 1) == "to"
+        && matches!(
+            doc.lower_tok(to - 2),
+            "applied" | "applies" | "apply" | "applying"
+        )
+}
+
 fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     if after_preposition(doc, p) != Some("to") {
         return false;
@@ -1000,11 +1074,7 @@ fn read_direction<'a>(
     // "the 20% agreed by Vietnam": the party that agreed to the rate pays
     // it, and the other side of the deal imposes it.
     let base = cue.max(end_tok);
-    let agreed_by = r
-        .imposer
-        .is_none()
-        .then(|| agreed_by(doc, &in_clause, base, c1))
-        .flatten();
+    let agreed_by = agreed_by(doc, &in_clause, base, c1).filter(|p| Some(p.id) != r.imposer);
     // "the 25% that Washington has told Japan and South Korea to expect":
     // the subject of a giving verb after the rate imposes it on the
     // verb's objects.
@@ -1074,6 +1144,22 @@ fn read_direction<'a>(
             break;
         }
         if doc.has(k, flag::TARGET_VERB) || passive_with(doc, k) {
+            // "Kenyan millers will keep paying ten per cent on imported
+            // wheat": buyers of imports pay their own government's tariff.
+            let buyer = in_clause.iter().rev().find(|p| {
+                !p.agent_only
+                    && p.tok_end < k
+                    && k - p.tok_end <= 3
+                    && IMPORTERS.contains(&doc.lower_tok(p.tok_end))
+                    && (p.tok_end + 1..k).all(|j| doc.has(j, flag::WORD) && !doc.has(j, flag::CAP))
+            });
+            if let Some(p) = buyer {
+                if r.imposer.is_none() {
+                    r.imposer = Some(p.id);
+                    imposer_is_subject = true;
+                }
+                break;
+            }
             // The nearest party before the verb, and those coordinated with
             // it ("Cambodia, Indonesia and Pakistan got 19%").
             let mut subjects: Vec<&str> = Vec::new();
@@ -1100,11 +1186,14 @@ fn read_direction<'a>(
             }
         } else if doc.has(k, flag::IMPOSE_VERB) {
             if r.imposer.is_none() {
-                r.imposer = subject_before(doc, &in_clause, k).or_else(|| {
+                let subject = subject_party_before(doc, &in_clause, k);
+                r.imposer = subject.map(|p| p.id).or_else(|| {
                     the_government(doc, k)
                         .then(|| main_party_but(parties, None))
                         .flatten()
                 });
+                r.co_imposers =
+                    subject.map_or_else(Vec::new, |p| coordinated_before(doc, &in_clause, p));
                 imposer_is_subject = r.imposer.is_some();
             }
             break;
@@ -1140,6 +1229,9 @@ fn read_direction<'a>(
                     Some("on" | "from" | "against" | "for")
                 ) || of_after_on(doc, p)
                     || goods_to(doc, p)
+                    || applied_to(doc, p)
+                        && p.tok > end_tok
+                        && (end_tok + 1..p.tok).all(|k| doc.tokens[k].kind != TokKind::Number)
                     || makers_in(doc, p))
                 && (imposer_is_subject || Some(p.id) != r.imposer)
         })
@@ -1185,7 +1277,7 @@ fn read_direction<'a>(
     if r.targets.is_none() {
         r.targets = given
             .map(|(_, objects)| objects)
-            .or_else(|| agreed_by.map(|p| vec![p.id]));
+            .or_else(|| agreed_by.map(|p| coordinated_with(doc, &in_clause, p, r.imposer)));
     }
     if r.targets.is_none() {
         // "For South Korea, the rate rises to 25%": a fronted "for" phrase
@@ -1229,6 +1321,18 @@ const AGREED: [&str; 7] = [
     "won",
     "obtained",
     "struck",
+];
+
+/// Those who buy imports: the tariff they pay is their own government's.
+const IMPORTERS: [&str; 8] = [
+    "importers",
+    "buyers",
+    "consumers",
+    "shoppers",
+    "millers",
+    "retailers",
+    "households",
+    "customers",
 ];
 
 /// Verbs that give a rate to their objects ("told Japan to expect",
@@ -1441,20 +1545,58 @@ fn mode(values: Vec<&str>) -> Option<&str> {
 /// in between, not the object of a preposition; or the antecedent of a
 /// relative ("in step with Washington, which charges").
 fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Option<&'a str> {
-    in_clause
+    subject_party_before(doc, in_clause, v).map(|p| p.id)
+}
+
+/// The party of [`subject_before`].
+fn subject_party_before<'p, 'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&'p Party<'a>],
+    v: usize,
+) -> Option<&'p Party<'a>> {
+    in_clause.iter().copied().rev().find(|p| {
+        let relative = p.tok_end + 2 <= v
+            && doc.tok(p.tok_end) == ","
+            && matches!(doc.tok(p.tok_end + 1), "which" | "who");
+        let from = if relative { p.tok_end + 2 } else { p.tok_end };
+        p.tok_end <= v
+            && v - p.tok_end <= 6
+            && !(from..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
+            && (relative || after_preposition(doc, list_head(doc, in_clause, p)).is_none())
+    })
+}
+
+/// The parties listed before subject `last` ("Mexico, the United States
+/// and the European Union"), in order, without `last` or repeats. The
+/// last join holds "and" or "or" ("the United States, Washington" is no
+/// list).
+fn coordinated_before<'a>(
+    doc: &Doc<'_>,
+    in_clause: &[&Party<'a>],
+    last: &Party<'a>,
+) -> Vec<&'a str> {
+    let mut out: Vec<&'a str> = Vec::new();
+    let mut next = last.tok;
+    for q in in_clause
         .iter()
         .rev()
-        .find(|p| {
-            let relative = p.tok_end + 2 <= v
-                && doc.tok(p.tok_end) == ","
-                && matches!(doc.tok(p.tok_end + 1), "which" | "who");
-            let from = if relative { p.tok_end + 2 } else { p.tok_end };
-            p.tok_end <= v
-                && v - p.tok_end <= 6
-                && !(from..v).any(|k| matches!(doc.tok(k), "," | ";" | ":" | "\"" | "“" | "”"))
-                && (relative || after_preposition(doc, list_head(doc, in_clause, p)).is_none())
-        })
-        .map(|p| p.id)
+        .filter(|q| q.tok_end <= last.tok && !q.agent_only)
+    {
+        let join = q.tok_end..next;
+        let joined = !join.is_empty()
+            && join
+                .clone()
+                .all(|k| matches!(doc.tok(k), "and" | "," | "or" | "the"));
+        let conjunction = join.clone().any(|k| matches!(doc.tok(k), "and" | "or"));
+        if !joined || (next == last.tok && !conjunction) {
+            break;
+        }
+        if q.id != last.id && !out.contains(&q.id) {
+            out.insert(0, q.id);
+        }
+        next = q.tok;
+    }
+    out
 }
 
 /// The first party of the list that `p` ends ("Canada" for the "Mexico" of
@@ -1547,9 +1689,19 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
     };
     let usual_imposer = mode(rates.iter().filter_map(|r| r.imposer).collect())
         .or_else(|| mode(phrases().0))
+        // The United States, the usual imposer in the news, when it is
+        // among the parties named most, its officials and bodies included
+        // ("Australia's free trade agreements
+        // with China, Japan, the United States and others" in a story of
+        // Australia's own tariffs does not make it the imposer).
         .or_else(|| {
             let us = "country:US";
-            parties.iter().find(|p| p.id == us).map(|p| p.id)
+            let count = |id: &str| parties.iter().filter(|p| p.id == id).count();
+            let most = parties.iter().map(|p| count(p.id)).max().unwrap_or(0);
+            parties
+                .iter()
+                .find(|p| p.id == us && count(us) == most)
+                .map(|p| p.id)
         })
         // "The European Commission confirmed its duties": the country or
         // bloc of the public bodies and officials the article names.

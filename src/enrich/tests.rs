@@ -1043,6 +1043,59 @@ fn an_office_named_only_inside_a_title_is_not_an_organisation_mention() {
     assert!(!has(&r, "org:treasury"), "{:?}", ids(&r));
 }
 
+#[test]
+fn a_name_holding_an_organisation_word_is_a_body_not_a_person() {
+    let r = run(
+        "Aluminium tariffs",
+        "Shares in Volga Company Velgar, the largest Russian aluminium producer, fell 4% after the tariffs.",
+    );
+    assert!(
+        !r.entities.iter().any(|e| e.kind == EntityKind::Person),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_one_word_alias_that_is_a_given_name_opens_another_persons_name() {
+    // "Marcos" alone is the Philippine president; "Marcos Teixeira" is not.
+    let r = run(
+        "Brazil's steel quotas",
+        "\"It is a half-measure,\" said Marcos Teixeira, an economist in Sao Paulo, of the steel tariffs.",
+    );
+    assert!(has(&r, "person:marcos-teixeira"), "{:?}", ids(&r));
+    assert!(!has(&r, "person:ferdinand-marcos-jr"), "{:?}", ids(&r));
+    let r = run(
+        "Manila and tariffs",
+        "Philippine President Ferdinand Marcos Jr. met the U.S. trade envoy. Marcos said the tariffs would hurt exporters.",
+    );
+    assert_eq!(entity(&r, "person:ferdinand-marcos-jr").count, 2);
+}
+
+#[test]
+fn a_committee_introduces_a_body_set_off_by_commas() {
+    let r = run(
+        "Brazil tariffs",
+        "Brazil raised tariffs on steel to 25%. The foreign trade executive committee, Gecex, approved the measures on Tuesday.",
+    );
+    assert!(has(&r, "org:gecex"), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_generic_ministry_of_a_country_without_a_gazetteer_row_is_still_its_body() {
+    let r = run(
+        "Indonesia eases import rules",
+        "Indonesia dropped a rule on imports of electronics on Friday. Importers no longer need a recommendation from the Industry Ministry before they can get a permit, officials from the Directorate General of Customs and Excise said.",
+    );
+    let ministry = entity(&r, "org:industry-ministry");
+    assert_eq!(ministry.country.as_deref(), Some("country:ID"));
+    assert!(
+        has(&r, "org:directorate-general-of-customs-and-excise"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
 // ------------------------------------------------------------------ traps
 
 #[test]
@@ -2288,6 +2341,115 @@ fn a_rate_too_long_for_a_number_is_no_rate() {
     assert_eq!(
         tariffs(&r),
         [measure("country:US", Some("country:CN"), 145.0)]
+    );
+}
+
+#[test]
+fn the_bloc_stands_for_the_bloc_named_before_it() {
+    let r = run(
+        "",
+        "Ministers of the East African Community met in Arusha. Kenya asked for more time, and the bloc raised its common external tariff on finished textiles to 35 per cent.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("bloc:EAC", None, 35.0)]);
+    // "Collecting" duties imposes them: the bloc, not Serbia before it.
+    let r = run(
+        "Serbia's trade pact with China takes effect",
+        "The European Union reminded Serbia that it would have to leave the pact on accession, and on Friday the bloc starts collecting provisional duties of up to 37.6 per cent on Chinese electric vehicles.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("bloc:EU", Some("country:CN"), 37.6)]
+    );
+}
+
+#[test]
+fn rates_applied_to_or_agreed_by_a_list_fall_on_each_party_of_it() {
+    let r = run(
+        "",
+        "Peru's exporters will face a 15 percent U.S. tariff, above the 10 percent applied to Chile and Colombia and level with the 15 percent agreed by South Korea and Japan.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:PE"), 15.0),
+            measure("country:US", Some("country:CL"), 10.0),
+            measure("country:US", Some("country:CO"), 10.0),
+            measure("country:US", Some("country:KR"), 15.0),
+            measure("country:US", Some("country:JP"), 15.0),
+        ]
+    );
+}
+
+#[test]
+fn parties_listed_as_the_subject_each_impose_the_rate() {
+    let r = run(
+        "Steel tariffs",
+        "India, Turkey and the European Union already charge 25% on some steel imports, officials said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:IN", None, 25.0),
+            measure("country:TR", None, 25.0),
+            measure("bloc:EU", None, 25.0),
+        ]
+    );
+    // An apposition is no list: "the United States, Washington".
+    let r = run(
+        "Tariffs on Peru",
+        "Talks between Peru and the United States ended, and Washington set a 15% tariff on Peruvian goods.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:PE"), 15.0)]
+    );
+}
+
+#[test]
+fn a_rate_after_while_has_its_own_payer() {
+    let r = run(
+        "Gulf duties on steel",
+        "The GCC's duties on Chinese steel range from 17.6% to 38.2%, while Indian producers will pay 12.4% on the same goods.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("bloc:GCC", Some("country:CN"), 17.6),
+            measure("bloc:GCC", Some("country:CN"), 38.2),
+            measure("bloc:GCC", Some("country:IN"), 12.4),
+        ]
+    );
+}
+
+#[test]
+fn buyers_of_imports_pay_their_own_governments_tariff() {
+    let r = run(
+        "Kenya's wheat tariff",
+        "Under the waiver Kenyan millers will keep paying ten per cent on imported wheat, the treasury said.",
+    );
+    assert_eq!(tariffs(&r), vec![measure("country:KE", None, 10.0)]);
+    let r = run(
+        "Canada's tariffs on bourbon",
+        "Canadian buyers now pay a 25% duty on imported American bourbon, distillers said.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CA", Some("country:US"), 25.0)]
+    );
+}
+
+#[test]
+fn the_us_is_the_default_imposer_only_when_named_among_the_most() {
+    // Australia's own tariffs; the United States is one name in a list.
+    let r = run(
+        "Australia to scrap hundreds of small tariffs",
+        "Australia will scrap 450 tariffs from July, the Australian treasurer said. Most of the tariffs are set at five per cent and raise little money, because trade with Japan, the United States and others is already duty-free under Australia's agreements.",
+    );
+    let imposers: Vec<String> = tariffs(&r).into_iter().map(|t| t.0).collect();
+    assert!(
+        !imposers.is_empty() && imposers.iter().all(|i| i == "country:AU"),
+        "{:?}",
+        tariffs(&r)
     );
 }
 
