@@ -689,6 +689,9 @@ pub(crate) struct Entities<'m> {
     pub(crate) mentions: Vec<Found>,
     /// Spans of named agreements (USMCA...), reported as trade-agreement.
     pub(crate) agreements: Vec<(usize, usize)>,
+    /// Spans of a gazetteer acronym that stands for another body here
+    /// ("the World Toilet Organization ... WTO"): no trade term.
+    pub(crate) foreign_acronyms: Vec<(usize, usize)>,
 }
 
 impl<'m> Entities<'m> {

@@ -83,6 +83,7 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
             }
         }
     }
+    let foreign_acronyms = acronym_of_another(doc, m, &mut gaz, &orgs);
     let taken: Vec<(usize, usize)> = gaz
         .iter()
         .filter(|g| g.keep)
@@ -93,6 +94,7 @@ pub(crate) fn detect<'a>(doc: &Doc<'a>, m: &'a Model) -> Entities<'a> {
     vetoes(doc, m, &mut gaz);
 
     let mut out = Entities::with_capacity(gaz.len() + marked.len() + orgs.len());
+    out.foreign_acronyms = foreign_acronyms;
     for g in gaz.iter().filter(|g| g.keep) {
         if let Some(e) = g.entity {
             let def = &m.tables.entities[e];
@@ -595,7 +597,14 @@ fn people_by_title<'a>(
             continue;
         }
         let royal = is_head && m.lex.royal_title.contains(doc.tok(h));
-        let Some(end) = name_at(doc, m, i)
+        let full_name = name_at(doc, m, i);
+        // "King Charles": a royal's single name is known with the title.
+        let name_start = if full_name.is_none() && royal && h + 1 == i {
+            h
+        } else {
+            i
+        };
+        let Some(end) = full_name
             .or_else(|| royal.then(|| regnal_name(doc, i)).flatten())
             // "Prince Edward Island" is a place.
             .filter(|&end| !(royal && doc.has(end - 1, flag::PLACE_NOUN)))
@@ -643,7 +652,7 @@ fn people_by_title<'a>(
                 draft: person_draft(doc, s, e, Some(Cow::Borrowed(role)), country.clone()),
             });
         };
-        push(i, end);
+        push(name_start, end);
         // "the stars Ann Lowe, Tim Ruiz and Jo Park": a plural title marks
         // a list of names that ends in "and" and a name.
         let mut last = end;
@@ -1405,7 +1414,7 @@ fn orgs_by_acronym_and_introducer<'a>(
     }
     // The initials of the organisations found so far, made at the first
     // acronym.
-    let mut initials: Option<Vec<(String, usize)>> = None;
+    let mut found_initials: Option<Vec<(String, usize)>> = None;
     let mut singles: Vec<&str> = Vec::new();
     let mut found: Vec<Marked<'a>> = Vec::new();
     // Both an acronym and an introduced name are capitalised.
@@ -1424,22 +1433,13 @@ fn orgs_by_acronym_and_introducer<'a>(
             && !is_dateline_source(doc, t, t + 1)
             && !shouted_words(doc, t);
         if acronym && !is_loud(doc, t) {
-            let initials = initials.get_or_insert_with(|| {
+            let found_initials = found_initials.get_or_insert_with(|| {
                 out.iter()
                     .enumerate()
-                    .map(|(k, o)| {
-                        let ini: String = o
-                            .draft
-                            .name
-                            .split(|c: char| c.is_whitespace() || c == '-')
-                            .filter(|w| is_cap(w))
-                            .filter_map(|w| w.chars().next())
-                            .collect();
-                        (ini, k)
-                    })
+                    .map(|(k, o)| (initials(&o.draft.name), k))
                     .collect()
             });
-            let draft = match initials.iter().find(|(ini, _)| ini == w) {
+            let draft = match found_initials.iter().find(|(ini, _)| ini == w) {
                 Some(&(_, k)) => out[k].draft.clone(),
                 None => org_draft_acronym(w),
             };
@@ -1481,6 +1481,54 @@ fn orgs_by_acronym_and_introducer<'a>(
         }
     }
     out.extend(found);
+}
+
+/// The capitals that open the capitalised words of `name` ("World Toilet
+/// Organization": "WTO").
+fn initials(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| is_cap(w))
+        .filter_map(|w| w.chars().next())
+        .collect()
+}
+
+/// "The World Toilet Organization, ... known by its initials WTO": an
+/// organisation named in the text whose initials are a gazetteer acronym
+/// takes that acronym, unless the gazetteer body is named in full too. The
+/// acronym's matches are dropped here (their spans are returned); the
+/// acronym rule links them to the named body.
+fn acronym_of_another(
+    doc: &Doc<'_>,
+    m: &Model,
+    gaz: &mut [GazHit<'_>],
+    orgs: &[Marked<'_>],
+) -> Vec<(usize, usize)> {
+    let ents = &m.tables.entities;
+    let mut spans = Vec::new();
+    for o in orgs {
+        let ini = initials(&o.draft.name);
+        if ini.len() < 3 {
+            continue;
+        }
+        let clashing: Vec<usize> = gaz
+            .iter()
+            .filter(|g| g.keep && doc.text[g.start..g.end] == ini)
+            .filter_map(|g| g.entity)
+            .filter(|&e| ents[e].kind == EntityKind::Organization)
+            .collect();
+        let Some(&e) = clashing.first() else { continue };
+        let named_in_full = gaz
+            .iter()
+            .any(|g| g.keep && g.entity == Some(e) && doc.text[g.start..g.end] != ini);
+        if named_in_full || ents[e].name == o.draft.name {
+            continue;
+        }
+        for g in gaz.iter_mut().filter(|g| g.entity == Some(e)) {
+            g.keep = false;
+            spans.push((g.start, g.end));
+        }
+    }
+    spans
 }
 
 fn org_draft_acronym(w: &str) -> Draft<'_> {

@@ -141,6 +141,13 @@ pub(crate) fn judge(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -
     // A few topics per article: a list beats a map.
     let mut topic_counts: Vec<(&str, f32)> = Vec::with_capacity(8);
     for t in terms {
+        if ents
+            .foreign_acronyms
+            .iter()
+            .any(|&(s, e)| s <= t.start && t.end <= e)
+        {
+            continue;
+        }
         let n = seen.entry(t.key).or_insert(0);
         *n += 1;
         let headline = if doc.in_title(t.start) { 2.0 } else { 1.0 };

@@ -1096,6 +1096,52 @@ fn a_generic_ministry_of_a_country_without_a_gazetteer_row_is_still_its_body() {
     );
 }
 
+#[test]
+fn an_acronym_defined_by_another_bodys_name_is_that_body() {
+    // The "other WTO" trap: a charity whose initials are the trade body's.
+    let r = run(
+        "The other WTO marks its day",
+        "The World Toilet Organization, a charity known by its initials WTO, said on Tuesday that billions lack sanitation. The WTO's members held events in India and Nigeria, and the WTO asked donors for money.",
+    );
+    assert!(!has(&r, "org:wto"), "{:?}", ids(&r));
+    assert_eq!(entity(&r, "org:world-toilet-organization").count, 5);
+    assert!(!r.trade_policy.relevant, "{:?}", r.trade_policy);
+    // Named in full, the trade body keeps its acronym.
+    let r = run(
+        "",
+        "The World Trade Organization ruled against the duties. The WTO said the World Toilet Organization had no view.",
+    );
+    assert!(has(&r, "org:wto"), "{:?}", ids(&r));
+}
+
+#[test]
+fn an_administrator_of_centers_or_services_is_a_person_at_a_body() {
+    let r = run(
+        "Drug prices",
+        "Trump signed an order on drug tariffs. Lena Ardsley, the administrator of the Centers for Rural Health & Safety Services, said prices would fall, and the Africa Centres for Disease Control and Prevention welcomed it.",
+    );
+    assert_eq!(
+        entity(&r, "person:lena-ardsley").role.as_deref(),
+        Some("administrator of the Centers for Rural Health & Safety Services")
+    );
+    for id in [
+        "org:centers-for-rural-health-and-safety-services",
+        "org:africa-centres-for-disease-control-and-prevention",
+    ] {
+        assert!(has(&r, id), "{id} in {:?}", ids(&r));
+    }
+}
+
+#[test]
+fn a_royal_known_by_one_name_keeps_the_title_in_it() {
+    let r = run(
+        "Commonwealth summit",
+        "King Charles, the head of the Commonwealth, opened the summit on trade. Charles said the past still resonates.",
+    );
+    assert_eq!(entity(&r, "person:king-charles").count, 2);
+    assert!(!has(&r, "person:charles"), "{:?}", ids(&r));
+}
+
 // ------------------------------------------------------------------ traps
 
 #[test]
@@ -3158,14 +3204,19 @@ fn a_royal_title_marks_a_single_name() {
         "Norway fair",
         "Queen Sonja toured the harbour in Oslo. King Harald V met exporters at the fair. Farmers from Prince Edward Island and shops on King Street took part.",
     );
-    assert!(has(&r, "person:sonja"), "{:?}", ids(&r));
-    assert_eq!(entity(&r, "person:sonja").role.as_deref(), Some("Queen"));
+    // A single name keeps its title ("Queen Sonja"); a regnal number
+    // names the monarch without it ("Harald V").
+    assert!(has(&r, "person:queen-sonja"), "{:?}", ids(&r));
+    assert_eq!(
+        entity(&r, "person:queen-sonja").role.as_deref(),
+        Some("Queen")
+    );
     assert!(has(&r, "person:harald-v"), "{:?}", ids(&r));
     let persons: Vec<&str> = ids(&r)
         .into_iter()
         .filter(|id| id.starts_with("person:"))
         .collect();
-    assert_eq!(persons, ["person:sonja", "person:harald-v"]);
+    assert_eq!(persons, ["person:queen-sonja", "person:harald-v"]);
 }
 
 #[test]
