@@ -1505,18 +1505,24 @@ fn acronym_of_another(
 ) -> Vec<(usize, usize)> {
     let ents = &m.tables.entities;
     let mut spans = Vec::new();
+    if orgs.is_empty() {
+        return spans;
+    }
+    // The gazetteer's organisation acronyms in the text (few or none).
+    let acronyms: Vec<(&str, usize)> = gaz
+        .iter()
+        .filter(|g| g.keep && g.end - g.start >= 3)
+        .filter_map(|g| Some((&doc.text[g.start..g.end], g.entity?)))
+        .filter(|&(w, e)| ents[e].kind == EntityKind::Organization && is_acronym(w))
+        .collect();
+    if acronyms.is_empty() {
+        return spans;
+    }
     for o in orgs {
         let ini = initials(&o.draft.name);
-        if ini.len() < 3 {
+        let Some(&(_, e)) = acronyms.iter().find(|a| a.0 == ini) else {
             continue;
-        }
-        let clashing: Vec<usize> = gaz
-            .iter()
-            .filter(|g| g.keep && doc.text[g.start..g.end] == ini)
-            .filter_map(|g| g.entity)
-            .filter(|&e| ents[e].kind == EntityKind::Organization)
-            .collect();
-        let Some(&e) = clashing.first() else { continue };
+        };
         let named_in_full = gaz
             .iter()
             .any(|g| g.keep && g.entity == Some(e) && doc.text[g.start..g.end] != ini);
@@ -1969,6 +1975,9 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         // the gazetteer lacks: that country's body, under its generic
         // name, as with a possessive owner above.
         let name = &text[g.start..g.end];
+        if !name.ends_with(" Ministry") {
+            continue;
+        }
         let country = parties
             .iter()
             .rev()
@@ -1977,7 +1986,7 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
             .chain(parties.iter().rev().filter(|p| p.1 <= s0))
             .map(|p| p.2)
             .find(|c| c.starts_with("country:"));
-        if let (Some(country), true) = (country, name.ends_with(" Ministry")) {
+        if let Some(country) = country {
             let ent = out.add_with(&slug_id("org:", name), || Draft {
                 country: Some(Cow::Borrowed(country)),
                 ..org_draft(name)

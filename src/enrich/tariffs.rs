@@ -291,21 +291,21 @@ fn bloc_anaphora<'e>(doc: &Doc<'_>, parties: &mut Vec<Party<'e>>) {
         return;
     }
     blocs.sort_unstable();
-    for (at, _) in doc.text.match_indices(" bloc") {
-        let k = doc.token_at(at + 1);
+    for k in 1..doc.tokens.len() {
         // The word itself, lower-case ("Bloc Québécois" is a name), after
         // "the" and at most two words ("the six-member bloc").
-        if doc.tok(k) != "bloc" || doc.tokens[k].start != at + 1 {
+        let t = doc.tokens[k];
+        if t.end - t.start != 4 || doc.tok(k) != "bloc" {
             continue;
         }
         let the = (k.saturating_sub(3)..k)
             .rev()
             .take_while(|&j| doc.tokens[j].kind != TokKind::Punct)
             .any(|j| doc.lower_tok(j) == "the");
-        let Some(&(_, id)) = blocs.iter().rev().find(|&&(t, _)| t < k) else {
+        if !the {
             continue;
-        };
-        if the {
+        }
+        if let Some(&(_, id)) = blocs.iter().rev().find(|&&(t, _)| t < k) {
             parties.push(Party {
                 tok: k,
                 tok_end: k + 1,
@@ -709,9 +709,6 @@ fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
         && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
 }
 
-/// "to most Indonesian imports", "applies to Canadian metal", "to Russian
-/// and Belarusian agricultural products": a party after "to" that names
-/// whose goods, past the parties joined to it and two lower-case words.
 /// "the 10 percent applied to Australia": the party a rate is applied
 /// to is its target (the rate's when no other number comes between).
 fn applied_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
@@ -724,6 +721,9 @@ fn applied_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
         )
 }
 
+/// "to most Indonesian imports", "applies to Canadian metal", "to Russian
+/// and Belarusian agricultural products": a party after "to" that names
+/// whose goods, past the parties joined to it and two lower-case words.
 fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     if after_preposition(doc, p) != Some("to") {
         return false;
@@ -1691,17 +1691,20 @@ fn fill_defaults<'a>(doc: &Doc<'_>, m: &Model, parties: &[Party<'a>], rates: &mu
         .or_else(|| mode(phrases().0))
         // The United States, the usual imposer in the news, when it is
         // among the parties named most, its officials and bodies included
-        // ("Australia's free trade agreements
-        // with China, Japan, the United States and others" in a story of
-        // Australia's own tariffs does not make it the imposer).
+        // ("Australia's free trade agreements with China, Japan, the
+        // United States and others" in a story of Australia's own tariffs
+        // does not make it the imposer).
         .or_else(|| {
             let us = "country:US";
-            let count = |id: &str| parties.iter().filter(|p| p.id == id).count();
-            let most = parties.iter().map(|p| count(p.id)).max().unwrap_or(0);
-            parties
-                .iter()
-                .find(|p| p.id == us && count(us) == most)
-                .map(|p| p.id)
+            let mut counts: Vec<(&str, usize)> = Vec::with_capacity(8);
+            for p in parties {
+                match counts.iter_mut().find(|c| c.0 == p.id) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((p.id, 1)),
+                }
+            }
+            let most = counts.iter().map(|c| c.1).max()?;
+            counts.iter().find(|c| c.0 == us && c.1 == most).map(|_| us)
         })
         // "The European Commission confirmed its duties": the country or
         // bloc of the public bodies and officials the article names.
