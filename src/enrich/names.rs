@@ -1922,12 +1922,7 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
                     text[g.start..g.end].ends_with(" Ministry").then_some(g.end)
                 };
                 if let Some(name_end) = name_end {
-                    let name = &text[g.start..name_end];
-                    let ent = out.add_with(&slug_id("org:", name), || Draft {
-                        country: Some(Cow::Borrowed(country)),
-                        ..org_draft(name)
-                    });
-                    out.mention(g.start, name_end, ent);
+                    add_unlisted_body(out, text, g.start, name_end, country);
                 }
             }
             continue;
@@ -1936,13 +1931,16 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         let (s0, s1) = doc.sentences[sentence];
         // Nearest country before in the sentence, then after it: the first
         // one that has such a body wins.
-        let in_sentence = parties
-            .iter()
-            .rev()
-            .filter(|p| p.1 <= g.start && p.0 >= s0)
-            .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
-            .map(|p| p.2)
-            .find_map(body_of);
+        let in_sentence_ids = || {
+            parties
+                .iter()
+                .rev()
+                .filter(|p| p.1 <= g.start && p.0 >= s0)
+                .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
+                .map(|p| p.2)
+        };
+        let earlier_ids = || parties.iter().rev().filter(|p| p.1 <= s0).map(|p| p.2);
+        let in_sentence = in_sentence_ids().find_map(body_of);
         // Then the body itself named earlier ("The Bank of Korea warned
         // ... the central bank may revise"), then the nearest country
         // earlier in the text that has such a body.
@@ -1957,14 +1955,7 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
                 .max_by_key(|&(end, _)| end)
                 .map(|(_, e)| e)
         };
-        let earlier = || {
-            parties
-                .iter()
-                .rev()
-                .filter(|p| p.1 <= s0)
-                .map(|p| p.2)
-                .find_map(body_of)
-        };
+        let earlier = || earlier_ids().find_map(body_of);
         let pick = in_sentence.or_else(named_before).or_else(earlier);
         if let Some(e) = pick {
             let ent = out.add_with(&ents[e].id, || draft_of(&ents[e]));
@@ -1978,22 +1969,30 @@ fn resolve_contextual<'a>(doc: &Doc<'a>, m: &'a Model, gaz: &[GazHit<'_>], out: 
         if !name.ends_with(" Ministry") {
             continue;
         }
-        let country = parties
-            .iter()
-            .rev()
-            .filter(|p| p.1 <= g.start && p.0 >= s0)
-            .chain(parties.iter().filter(|p| p.0 >= g.end && p.1 <= s1))
-            .chain(parties.iter().rev().filter(|p| p.1 <= s0))
-            .map(|p| p.2)
+        let country = in_sentence_ids()
+            .chain(earlier_ids())
             .find(|c| c.starts_with("country:"));
         if let Some(country) = country {
-            let ent = out.add_with(&slug_id("org:", name), || Draft {
-                country: Some(Cow::Borrowed(country)),
-                ..org_draft(name)
-            });
-            out.mention(g.start, g.end, ent);
+            add_unlisted_body(out, text, g.start, g.end, country);
         }
     }
+}
+
+/// A country's body the gazetteer lacks, named `text[start..end]`: an
+/// organisation under that name, tied to `country`.
+fn add_unlisted_body<'a>(
+    out: &mut Entities<'a>,
+    text: &'a str,
+    start: usize,
+    end: usize,
+    country: &'a str,
+) {
+    let name = &text[start..end];
+    let ent = out.add_with(&slug_id("org:", name), || Draft {
+        country: Some(Cow::Borrowed(country)),
+        ..org_draft(name)
+    });
+    out.mention(start, end, ent);
 }
 
 /// A bare surname after the person was named in full: "Li stated",
