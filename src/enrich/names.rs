@@ -576,7 +576,8 @@ fn people_by_title<'a>(
             h -= 1;
         }
         let is_head = doc.tokens[h].sentence == doc.tokens[i].sentence
-            && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER);
+            && doc.has(h, flag::PERSON_TITLE | flag::PERSON_TITLE_LOWER)
+            && !market_leader(doc, h);
         // "Secretary of State Jane Roe"; not a complement's second word
         // before a given name ("Minister of Foreign Affairs Ann Linde").
         let of_head = !is_head
@@ -1432,7 +1433,7 @@ fn orgs_by_acronym_and_introducer<'a>(
             && !is_index_or_code(doc, t)
             && !is_dateline_source(doc, t, t + 1)
             && !shouted_words(doc, t);
-        if acronym && !is_loud(doc, t) {
+        if acronym && !is_loud(doc, t) && !common_noun_acronym(doc, w) {
             let found_initials = found_initials.get_or_insert_with(|| {
                 out.iter()
                     .enumerate()
@@ -1457,9 +1458,9 @@ fn orgs_by_acronym_and_introducer<'a>(
             && doc.has(t - 2, flag::ORG_INTRODUCER)
             && t + 1 < n
             && matches!(doc.tok(t + 1), "," | "." | ";");
-        let introduced = t > 0
-            && doc.has(t, flag::CAP)
-            && (doc.has(t - 1, flag::ORG_INTRODUCER) || set_off)
+        let introduced = doc.has(t, flag::CAP)
+            && (t > 0 && (doc.has(t - 1, flag::ORG_INTRODUCER) || set_off)
+                || introducer_after(doc, t))
             && !doc.has(t, flag::NAME_STOPWORD)
             && !(t + 1 < n
                 && (doc.flags(t + 1) & (flag::CAP | flag::WORD) == flag::CAP | flag::WORD
@@ -1481,6 +1482,74 @@ fn orgs_by_acronym_and_introducer<'a>(
         }
     }
     out.extend(found);
+}
+
+/// "cardiovascular disease (CVD)", "least developed countries (LDCs)": an
+/// acronym defined in brackets after the lower-case words it abbreviates
+/// (the last word starts with its last letter, one of the words before
+/// with its first) names a thing, not a body, wherever it stands.
+fn common_noun_acronym(doc: &Doc<'_>, w: &str) -> bool {
+    let letters = w.trim_end_matches('s').as_bytes();
+    let (Some(&first), Some(&last)) = (letters.first(), letters.last()) else {
+        return false;
+    };
+    let starts = |j: usize, c: u8| doc.tok(j).as_bytes()[0] == c.to_ascii_lowercase();
+    let plain = |j: usize| doc.flags(j) & (flag::CAP | flag::WORD) == flag::WORD;
+    doc.caps().any(|t| {
+        doc.tok(t) == w
+            && t >= 2
+            && doc.tok(t - 1) == "("
+            && doc.tokens.get(t + 1).is_some_and(|_| doc.tok(t + 1) == ")")
+            && plain(t - 2)
+            && starts(t - 2, last)
+            && (t.saturating_sub(2 + letters.len())..t - 1)
+                .rev()
+                .take_while(|&j| plain(j))
+                .any(|j| starts(j, first))
+    })
+}
+
+/// "market leader Toyota Motor", "industry leader ...": a leader of a
+/// market is a company, not a person's title ("opposition leader Jane Roe").
+fn market_leader(doc: &Doc<'_>, h: usize) -> bool {
+    doc.tok(h) == "leader"
+        && h > 0
+        && matches!(
+            doc.lower_tok(h - 1),
+            "market"
+                | "industry"
+                | "sector"
+                | "world"
+                | "global"
+                | "category"
+                | "segment"
+                | "price"
+        )
+}
+
+/// "Ofqual, the exams regulator in England, said": a one-word name (no
+/// capitalised word before it: "Vodafone Idea, the third operator") followed
+/// by an appositive that an organisation noun heads (the noun after "the"
+/// and at most three lower-case words, then a comma or a preposition). Not
+/// an adverb ("Separately, the regulator, ...").
+fn introducer_after(doc: &Doc<'_>, t: usize) -> bool {
+    let n = doc.tokens.len();
+    let alone = t == 0 || !doc.has(t - 1, flag::CAP);
+    if !alone || t + 3 >= n || doc.tok(t + 1) != "," || doc.lower_tok(t + 2) != "the" {
+        return false;
+    }
+    let plain = |j: usize| doc.flags(j) & (flag::CAP | flag::WORD) == flag::WORD;
+    let Some(head) =
+        (t + 3..(t + 7).min(n)).find(|&j| !plain(j) || doc.has(j, flag::ORG_INTRODUCER))
+    else {
+        return false;
+    };
+    doc.has(head, flag::ORG_INTRODUCER)
+        && doc
+            .tokens
+            .get(head + 1)
+            .is_some_and(|_| matches!(doc.tok(head + 1), "," | "in" | "of" | "for"))
+        && !doc.tok(t).ends_with("ly")
 }
 
 /// The capitals that open the capitalised words of `name` ("World Toilet

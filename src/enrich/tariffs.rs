@@ -102,12 +102,16 @@ pub(crate) fn extract(
         // surtax was adopted with Washington, which charges 100% on Chinese
         // EVs": Washington charges the 100%), or one before a contrast
         // ("levies on Chinese steel range up to 38.2%, while Indian
-        // producers will pay 12.4%").
+        // producers will pay 12.4%") or a colon ("higher than those on its
+        // neighbours: imports from Thailand now pay 19%").
         let (cue, verb_only) = match (cue_for(doc, m, i, end_tok), rate_verb(doc, i, end_tok)) {
             (Some(cue), Some(v))
                 if cue < v
                     && (cue..v).any(|k| {
-                        matches!(doc.tok(k), "which" | "who" | "while" | "whereas" | ";")
+                        matches!(
+                            doc.tok(k),
+                            "which" | "who" | "while" | "whereas" | ";" | ":"
+                        )
                     }) =>
             {
                 (v, true)
@@ -697,16 +701,44 @@ fn after_preposition(doc: &Doc<'_>, p: &Party) -> Option<&'static str> {
 /// ("Lesotho was threatened with a 50% rate", "Sri Lanka was set at 20%"):
 /// its subject suffers the rate.
 fn passive_with(doc: &Doc<'_>, k: usize) -> bool {
-    let be = |j: usize| {
-        matches!(
-            doc.lower_tok(j),
-            "is" | "are" | "was" | "were" | "be" | "been" | "being" | "get" | "got"
-        )
-    };
     doc.has(k, flag::IMPOSE_VERB)
         && k + 1 < doc.tokens.len()
         && matches!(doc.lower_tok(k + 1), "with" | "at")
-        && (k >= 1 && be(k - 1) || k >= 2 && be(k - 2) && doc.has(k - 1, flag::WORD))
+        && (k >= 1 && is_be(doc, k - 1)
+            || k >= 2 && is_be(doc, k - 2) && doc.has(k - 1, flag::WORD))
+}
+
+/// Token `j` is a form of "be" (or "get") that makes a passive.
+fn is_be(doc: &Doc<'_>, j: usize) -> bool {
+    matches!(
+        doc.lower_tok(j),
+        "is" | "are" | "was" | "were" | "be" | "been" | "being" | "get" | "got"
+    )
+}
+
+/// The subject of imposing verb `k` when the verb is a passive participle
+/// ("Ugandan beans had been charged a 15% duty", "Indian goods are taxed
+/// 50%"): the subject pays the rate. Not a party that owns a tariff word
+/// ("China's tariffs were raised"), and not "is set to" (a plan).
+fn passive_subject<'p, 'a>(
+    doc: &Doc<'_>,
+    m: &Model,
+    in_clause: &[&'p Party<'a>],
+    k: usize,
+) -> Option<&'p Party<'a>> {
+    let participle = doc.lower_tok(k).ends_with("ed")
+        && k >= 1
+        && is_be(doc, k - 1)
+        && doc
+            .tokens
+            .get(k + 1)
+            .is_some_and(|_| doc.tok(k + 1) != "to");
+    if !participle {
+        return None;
+    }
+    subject_party_before(doc, in_clause, k).filter(|p| {
+        !matches!(doc.tok(p.tok_end), "'s" | "’s") && !(p.tok_end..k).any(|j| is_cue(doc, m, j))
+    })
 }
 
 /// "the 10 percent applied to Australia": the party a rate is applied
@@ -1137,7 +1169,9 @@ fn read_direction<'a>(
             .flatten();
         if let Some(object) = hit_object {
             if r.imposer.is_none() {
-                r.imposer = subject_before(doc, &in_clause, k).filter(|&s| s != object.id);
+                r.imposer = subject_party_before(doc, &in_clause, k)
+                    .map(|p| p.id)
+                    .filter(|&s| s != object.id);
                 imposer_is_subject = r.imposer.is_some();
             }
             subject_target = Some(vec![object.id]);
@@ -1185,6 +1219,10 @@ fn read_direction<'a>(
                 break;
             }
         } else if doc.has(k, flag::IMPOSE_VERB) {
+            if let Some(p) = passive_subject(doc, m, &in_clause, k) {
+                subject_target = Some(vec![p.id]);
+                break;
+            }
             if r.imposer.is_none() {
                 let subject = subject_party_before(doc, &in_clause, k);
                 r.imposer = subject.map(|p| p.id).or_else(|| {
@@ -1544,11 +1582,6 @@ fn mode(values: Vec<&str>) -> Option<&str> {
 /// The party right before verb token `v`: at most six tokens back, no comma
 /// in between, not the object of a preposition; or the antecedent of a
 /// relative ("in step with Washington, which charges").
-fn subject_before<'a>(doc: &Doc<'_>, in_clause: &[&Party<'a>], v: usize) -> Option<&'a str> {
-    subject_party_before(doc, in_clause, v).map(|p| p.id)
-}
-
-/// The party of [`subject_before`].
 fn subject_party_before<'p, 'a>(
     doc: &Doc<'_>,
     in_clause: &[&'p Party<'a>],
@@ -1620,22 +1653,26 @@ fn list_head<'p, 'a>(
 
 /// "Indonesia and India were hit with rates of 104.6% and 125.9%,
 /// respectively": rates that share one list of as many targets, followed by
-/// "respectively" in their sentence, take one target each, in order.
+/// "respectively" in their sentence, take one target each, in order. Rates
+/// of that list after "respectively" are not among them ("the 48% and 44%
+/// announced for Laos and Myanmar, respectively, ... now pay 19%").
 fn respectively(doc: &Doc<'_>, rates: &mut [Rate<'_>]) {
     let mut a = 0;
     while a < rates.len() {
         let same = |r: &Rate<'_>| r.sentence == rates[a].sentence && r.targets == rates[a].targets;
-        let b = a + rates[a..].iter().take_while(|r| same(r)).count();
+        let run = a + rates[a..].iter().take_while(|r| same(r)).count();
+        let (_, s1) = doc.sentences[rates[a].sentence];
+        let word = (rates[a].end_tok + 1..doc.tokens.len())
+            .take_while(|&k| doc.tokens[k].start < s1)
+            .find(|&k| doc.lower_tok(k) == "respectively");
+        let b = word.map_or(run, |w| {
+            a + rates[a..run].iter().take_while(|r| r.end_tok < w).count()
+        });
         let n = b - a;
-        let last = &rates[b - 1];
-        let (_, s1) = doc.sentences[last.sentence];
-        let listed = n > 1
-            && last.targets.as_ref().is_some_and(|t| t.len() == n)
-            && (last.end_tok + 1..doc.tokens.len())
-                .take_while(|&k| doc.tokens[k].start < s1)
-                .any(|k| doc.lower_tok(k) == "respectively");
+        let listed =
+            n > 1 && word.is_some() && rates[a].targets.as_ref().is_some_and(|t| t.len() == n);
         if listed {
-            let targets = last.targets.clone().unwrap_or_default();
+            let targets = rates[a].targets.clone().unwrap_or_default();
             for (r, t) in rates[a..b].iter_mut().zip(targets) {
                 r.targets = Some(vec![t]);
             }

@@ -4134,3 +4134,120 @@ fn a_pact_taking_effect_is_good_news_and_duties_taking_effect_are_not() {
     .sentiment;
     assert_ne!(duties.label, SentimentLabel::Positive, "{duties:?}");
 }
+
+#[test]
+fn the_subject_of_a_passive_imposing_verb_pays_the_rate() {
+    // "have been charged": the roses pay, Kenya imposes nothing.
+    let r = run(
+        "Kenyan rose growers count the cost of U.S. duties",
+        "Washington raised its tariffs on African goods in April. Since May, Kenyan roses have been charged a 12 percent duty on arrival.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:KE"), 12.0)]
+    );
+    // "Taxed at" is a verb of imposing too.
+    let r = run(
+        "Nepal faces new U.S. tariffs",
+        "Under the new U.S. order, goods from Nepal are taxed at 18 percent.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:US", Some("country:NP"), 18.0)]
+    );
+    // A party that owns the tariff word imposes it, passive or not.
+    let r = run(
+        "Beijing raises soybean duties",
+        "Beijing's tariffs were raised to 34% on American soybeans.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![measure("country:CN", Some("country:US"), 34.0)]
+    );
+}
+
+#[test]
+fn respectively_pairs_only_the_rates_before_it_and_a_colon_opens_a_new_clause() {
+    let r = run(
+        "Andean exporters weigh new U.S. rates",
+        "The new U.S. rates are lower than the 36% and 32% announced in spring for Peru and Bolivia, respectively, but higher than those of bigger economies: imports from Chile and Colombia now pay 10%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:PE"), 36.0),
+            measure("country:US", Some("country:BO"), 32.0),
+            measure("country:US", Some("country:CL"), 10.0),
+            measure("country:US", Some("country:CO"), 10.0),
+        ]
+    );
+}
+
+#[test]
+fn a_one_word_name_before_an_appositive_headed_by_a_body_noun_is_an_organisation() {
+    let r = run(
+        "Norway tightens rules on bank fees",
+        "Finvera, the banking watchdog in Norway, said lenders must publish their fees. Finvera will check them twice a year.",
+    );
+    assert_eq!(entity(&r, "org:finvera").count, 2);
+    // An adverb before the same appositive is no name, and a name of two
+    // capitalised words is not cut to its last one.
+    let r = run(
+        "Regulators act",
+        "Separately, the competition regulator, which oversees mergers, opened a case. Telekom Nova, the struggling second operator, asked for relief.",
+    );
+    assert!(!has(&r, "org:separately"), "{:?}", ids(&r));
+    assert!(!has(&r, "org:nova"), "{:?}", ids(&r));
+}
+
+#[test]
+fn an_acronym_defined_by_lower_case_words_names_a_thing_not_a_body() {
+    let r = run(
+        "Kidney study",
+        "People with chronic kidney disease (CKD) were followed for ten years. CKD was more common among smokers.",
+    );
+    assert!(!has(&r, "org:ckd"), "{:?}", ids(&r));
+    // A capitalised name's acronym is still its body.
+    let r = run(
+        "Farm lobby",
+        "The National Grain Board (NGB) said prices fell. The NGB met on Monday.",
+    );
+    assert_eq!(entity(&r, "org:national-grain-board").count, 3);
+}
+
+#[test]
+fn hyphenated_vice_titles_and_political_leaders_mark_people() {
+    let r = run(
+        "Commission warns on steel",
+        "Executive Vice-President Tomasz Brzeski told reporters the plan was ready. In Naypyidaw, junta leader Soe Kyaw Lwin did not comment.",
+    );
+    assert!(has(&r, "person:tomasz-brzeski"), "{:?}", ids(&r));
+    assert!(
+        entity(&r, "person:tomasz-brzeski")
+            .role
+            .as_deref()
+            .is_some_and(|role| role.contains("Vice-President")),
+        "{:?}",
+        entity(&r, "person:tomasz-brzeski")
+    );
+    assert!(has(&r, "person:soe-kyaw-lwin"), "{:?}", ids(&r));
+    // A market's leader is a company.
+    let r = run(
+        "Phone makers",
+        "Market leader Orbis Telecom raised its prices, and industry leader Kestrel Devices followed.",
+    );
+    assert!(
+        !r.entities.iter().any(|e| e.kind == EntityKind::Person),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_nuclear_or_peace_deal_is_no_trade_agreement() {
+    let r = run(
+        "Tariff talks resume in Geneva",
+        "Negotiators met to discuss tariffs on steel. Iran's economy has struggled since the nuclear deal collapsed, and a peace deal in the region looks distant.",
+    );
+    assert!(!has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
+}
