@@ -1418,6 +1418,8 @@ fn orgs_by_acronym_and_introducer<'a>(
     let mut found_initials: Option<Vec<(String, usize)>> = None;
     let mut singles: Vec<&str> = Vec::new();
     let mut found: Vec<Marked<'a>> = Vec::new();
+    // The acronyms that abbreviate lower-case words, made at the first one.
+    let mut common_nouns: Option<Vec<&str>> = None;
     // Both an acronym and an introduced name are capitalised.
     for t in doc.caps() {
         if busy[t] || !doc.has(t, flag::WORD) {
@@ -1433,7 +1435,12 @@ fn orgs_by_acronym_and_introducer<'a>(
             && !is_index_or_code(doc, t)
             && !is_dateline_source(doc, t, t + 1)
             && !shouted_words(doc, t);
-        if acronym && !is_loud(doc, t) && !common_noun_acronym(doc, w) {
+        if acronym
+            && !is_loud(doc, t)
+            && !common_nouns
+                .get_or_insert_with(|| common_noun_acronyms(doc))
+                .contains(&w)
+        {
             let found_initials = found_initials.get_or_insert_with(|| {
                 out.iter()
                     .enumerate()
@@ -1484,29 +1491,32 @@ fn orgs_by_acronym_and_introducer<'a>(
     out.extend(found);
 }
 
-/// "cardiovascular disease (CVD)", "least developed countries (LDCs)": an
-/// acronym defined in brackets after the lower-case words it abbreviates
-/// (the last word starts with its last letter, one of the words before
-/// with its first) names a thing, not a body, wherever it stands.
-fn common_noun_acronym(doc: &Doc<'_>, w: &str) -> bool {
-    let letters = w.trim_end_matches('s').as_bytes();
-    let (Some(&first), Some(&last)) = (letters.first(), letters.last()) else {
-        return false;
-    };
+/// "cardiovascular disease (CVD)", "least developed countries (LDCs)": the
+/// acronyms defined in brackets after the lower-case words they abbreviate
+/// (the last word starts with the acronym's last letter, one of the words
+/// before with its first). Such an acronym names a thing, not a body,
+/// wherever it stands.
+fn common_noun_acronyms<'a>(doc: &Doc<'a>) -> Vec<&'a str> {
     let starts = |j: usize, c: u8| doc.tok(j).as_bytes()[0] == c.to_ascii_lowercase();
     let plain = |j: usize| doc.flags(j) & (flag::CAP | flag::WORD) == flag::WORD;
-    doc.caps().any(|t| {
-        doc.tok(t) == w
-            && t >= 2
-            && doc.tok(t - 1) == "("
-            && doc.tokens.get(t + 1).is_some_and(|_| doc.tok(t + 1) == ")")
-            && plain(t - 2)
-            && starts(t - 2, last)
-            && (t.saturating_sub(2 + letters.len())..t - 1)
-                .rev()
-                .take_while(|&j| plain(j))
-                .any(|j| starts(j, first))
-    })
+    doc.caps()
+        .filter(|&t| {
+            let letters = doc.tok(t).trim_end_matches('s').as_bytes();
+            let (Some(&first), Some(&last)) = (letters.first(), letters.last()) else {
+                return false;
+            };
+            t >= 2
+                && doc.tok(t - 1) == "("
+                && doc.tokens.get(t + 1).is_some_and(|_| doc.tok(t + 1) == ")")
+                && plain(t - 2)
+                && starts(t - 2, last)
+                && (t.saturating_sub(2 + letters.len())..t - 1)
+                    .rev()
+                    .take_while(|&j| plain(j))
+                    .any(|j| starts(j, first))
+        })
+        .map(|t| doc.tok(t))
+        .collect()
 }
 
 /// "market leader Toyota Motor", "industry leader ...": a leader of a
