@@ -1101,8 +1101,13 @@ fn orgs_by_head<'a>(
                 // known name's ("China's Commerce Ministry") or an
                 // acronym's ("BMW's Board") ends the run.
                 j += 2;
-            } else if doc.tok(j) == "of" && j + 2 < n && doc.tok(j + 1) == "the" && cap_word(j + 2)
+            } else if matches!(doc.tok(j), "of" | "for")
+                && j + 2 < n
+                && doc.tok(j + 1) == "the"
+                && cap_word(j + 2)
             {
+                // "Bank of the South", "Council for the Exploration of the
+                // Sea".
                 j += 3;
             } else if let Some(end) = listed_portfolio(doc, i..j, j, &cap_word, tok_hit) {
                 j = end;

@@ -4251,3 +4251,16 @@ fn a_nuclear_or_peace_deal_is_no_trade_agreement() {
     );
     assert!(!has(&r, "instrument:trade-agreement"), "{:?}", ids(&r));
 }
+
+#[test]
+fn a_body_named_with_for_the_keeps_its_whole_name() {
+    let r = run(
+        "Grid fees",
+        "The Agency for the Cooperation of Energy Regulators said grid charges should fall.",
+    );
+    assert!(
+        has(&r, "org:agency-for-the-cooperation-of-energy-regulators"),
+        "{:?}",
+        ids(&r)
+    );
+}
