@@ -719,7 +719,8 @@ fn is_be(doc: &Doc<'_>, j: usize) -> bool {
 /// The subject of imposing verb `k` when the verb is a passive participle
 /// ("Ugandan beans had been charged a 15% duty", "Indian goods are taxed
 /// 50%"): the subject pays the rate. Not a party that owns a tariff word
-/// ("China's tariffs were raised"), and not "is set to" (a plan).
+/// ("China's tariffs were raised"), and not before "to", where the subject
+/// is a level ("… was raised to 25%").
 fn passive_subject<'p, 'a>(
     doc: &Doc<'_>,
     m: &Model,
@@ -729,10 +730,8 @@ fn passive_subject<'p, 'a>(
     let participle = doc.lower_tok(k).ends_with("ed")
         && k >= 1
         && is_be(doc, k - 1)
-        && doc
-            .tokens
-            .get(k + 1)
-            .is_some_and(|_| doc.tok(k + 1) != "to");
+        && k + 1 < doc.tokens.len()
+        && doc.tok(k + 1) != "to";
     if !participle {
         return None;
     }
