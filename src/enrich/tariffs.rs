@@ -908,18 +908,18 @@ fn goods_from(doc: &Doc<'_>, p: &Party<'_>) -> bool {
 }
 
 /// Gapping: "Serbia faces 35% and Bosnia 30%", "goods from India face 25%,
-/// and those from Bangladesh and Vietnam 20%". The parties right before the
-/// rate at token `n`, after an "and" that left the verb out, are whom that
-/// rate falls on.
+/// and those from Bangladesh and Vietnam 20%", "…, and Vietnamese goods
+/// 20%". The parties right before the rate at token `n`, after an "and"
+/// that left the verb out, are whom that rate falls on.
 fn gapped_subject<'p, 'a>(
     doc: &Doc<'_>,
     in_clause: &[&'p Party<'a>],
     n: usize,
 ) -> Option<Vec<&'p Party<'a>>> {
-    let last = in_clause
-        .iter()
-        .rev()
-        .find(|p| p.tok_end == n && !p.agent_only)?;
+    // "and Vietnamese goods 20%": a noun for goods may stand between.
+    let last = in_clause.iter().rev().find(|p| {
+        !p.agent_only && (p.tok_end == n || p.tok_end + 1 == n && goods_noun(doc, p.tok_end))
+    })?;
     let mut group = vec![*last];
     let mut first = last.tok;
     let before = last.tok;
@@ -956,6 +956,9 @@ fn gapped_elsewhere(doc: &Doc<'_>, in_clause: &[&Party<'_>], p: &Party<'_>, i: u
             break;
         }
         end = q.tok_end;
+    }
+    if end < doc.tokens.len() && goods_noun(doc, end) {
+        end += 1;
     }
     end != i
         && end < doc.tokens.len()

@@ -4264,3 +4264,18 @@ fn a_body_named_with_for_the_keeps_its_whole_name() {
         ids(&r)
     );
 }
+
+#[test]
+fn a_gapped_rate_after_a_party_and_its_goods_falls_on_that_party() {
+    let r = run(
+        "Nepal and Bhutan face new U.S. tariffs",
+        "Under the new U.S. tariff order, shipments from Nepal now pay 18%, and Bhutanese goods 12%.",
+    );
+    assert_eq!(
+        tariffs(&r),
+        vec![
+            measure("country:US", Some("country:NP"), 18.0),
+            measure("country:US", Some("country:BT"), 12.0),
+        ]
+    );
+}
