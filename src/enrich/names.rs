@@ -1503,7 +1503,6 @@ fn orgs_by_acronym_and_introducer<'a>(
 /// wherever it stands.
 fn common_noun_acronyms<'a>(doc: &Doc<'a>) -> Vec<&'a str> {
     let starts = |j: usize, c: u8| doc.tok(j).as_bytes()[0] == c.to_ascii_lowercase();
-    let plain = |j: usize| doc.flags(j) & (flag::CAP | flag::WORD) == flag::WORD;
     doc.caps()
         .filter(|&t| {
             let letters = doc.tok(t).trim_end_matches('s').as_bytes();
@@ -1513,11 +1512,11 @@ fn common_noun_acronyms<'a>(doc: &Doc<'a>) -> Vec<&'a str> {
             t >= 2
                 && doc.tok(t - 1) == "("
                 && doc.tokens.get(t + 1).is_some_and(|_| doc.tok(t + 1) == ")")
-                && plain(t - 2)
+                && doc.plain_word(t - 2)
                 && starts(t - 2, last)
                 && (t.saturating_sub(2 + letters.len())..t - 1)
                     .rev()
-                    .take_while(|&j| plain(j))
+                    .take_while(|&j| doc.plain_word(j))
                     .any(|j| starts(j, first))
         })
         .map(|t| doc.tok(t))
@@ -1553,9 +1552,8 @@ fn introducer_after(doc: &Doc<'_>, t: usize) -> bool {
     if !alone || t + 3 >= n || doc.tok(t + 1) != "," || doc.lower_tok(t + 2) != "the" {
         return false;
     }
-    let plain = |j: usize| doc.flags(j) & (flag::CAP | flag::WORD) == flag::WORD;
     let Some(head) =
-        (t + 3..(t + 7).min(n)).find(|&j| !plain(j) || doc.has(j, flag::ORG_INTRODUCER))
+        (t + 3..(t + 7).min(n)).find(|&j| !doc.plain_word(j) || doc.has(j, flag::ORG_INTRODUCER))
     else {
         return false;
     };

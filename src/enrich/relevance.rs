@@ -12,7 +12,7 @@ use std::hash::BuildHasherDefault;
 
 use super::gazetteer::Hit;
 use super::text::{Doc, TokKind};
-use super::{flag, Draft, Entities, FxHasher, Model, TermHit};
+use super::{Draft, Entities, FxHasher, Model, TermHit};
 use crate::article::EntityKind;
 
 /// Evidence total at which a short item counts as relevant ...
@@ -87,8 +87,7 @@ fn bans_on_goods(doc: &Doc<'_>, terms: &[TermHit<'_>], ents: &Entities<'_>) -> V
         let ban = on >= 2
             && doc.lower_tok(on - 1) == "on"
             && matches!(doc.lower_tok(on - 2), "ban" | "bans");
-        let adjective =
-            after < doc.tokens.len() && doc.has(after, flag::WORD) && !doc.has(after, flag::CAP);
+        let adjective = doc.plain_word(after);
         if !ban || !adjective {
             continue;
         }

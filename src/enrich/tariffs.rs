@@ -768,9 +768,8 @@ fn goods_to(doc: &Doc<'_>, p: &Party<'_>) -> bool {
     {
         k += 2;
     }
-    let plain = |j: usize| doc.has(j, flag::WORD) && !doc.has(j, flag::CAP);
     (k..(k + 3).min(n))
-        .find(|&j| !plain(j) || goods_noun(doc, j))
+        .find(|&j| !doc.plain_word(j) || goods_noun(doc, j))
         .is_some_and(|j| goods_noun(doc, j))
 }
 
@@ -1187,7 +1186,7 @@ fn read_direction<'a>(
                     && p.tok_end < k
                     && k - p.tok_end <= 3
                     && IMPORTERS.contains(&doc.lower_tok(p.tok_end))
-                    && (p.tok_end + 1..k).all(|j| doc.has(j, flag::WORD) && !doc.has(j, flag::CAP))
+                    && (p.tok_end + 1..k).all(|j| doc.plain_word(j))
             });
             if let Some(p) = buyer {
                 if r.imposer.is_none() {
@@ -1882,10 +1881,7 @@ fn phrase_directions<'a>(
             p.tok_end <= k
                 && k - p.tok_end <= 2
                 && doc.tokens[p.tok].sentence == sentence
-                && (p.tok_end..k).all(|j| {
-                    matches!(doc.tok(j), "'s" | "’s")
-                        || doc.has(j, flag::WORD) && !doc.has(j, flag::CAP)
-                })
+                && (p.tok_end..k).all(|j| matches!(doc.tok(j), "'s" | "’s") || doc.plain_word(j))
         });
         if let Some(p) = before {
             imposers.push(p.id);

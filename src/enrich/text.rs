@@ -163,6 +163,12 @@ impl<'a> Doc<'a> {
         self.words.get(i).is_some_and(|w| w.flags & bits != 0)
     }
 
+    /// True when token `i` is a word that is not capitalised ("exams",
+    /// "90-day"); false out of range.
+    pub(crate) fn plain_word(&self, i: usize) -> bool {
+        self.flags(i) & (flag::CAP | flag::WORD) == flag::WORD
+    }
+
     /// All `flag` bits of token `i` (0 out of range).
     pub(crate) fn flags(&self, i: usize) -> u32 {
         self.words.get(i).map_or(0, |w| w.flags)
